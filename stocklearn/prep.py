@@ -1,0 +1,594 @@
+"""Preparing a price series for a model, without leaking the future.
+
+Everything here works on *row positions* of one chronologically ordered series:
+
+* :func:`chronological_split` cuts the rows into a training part, an optional
+  validation slice taken from the end of the training period, and a test part.
+* :class:`FittedScaler` is fit on the training rows only.
+* :func:`make_windows` turns a series into (window of inputs, next target)
+  pairs; the target row is always strictly after the last input row.
+* :func:`make_dataset` chains the three and remembers how to turn a model's
+  output back into prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+from stocklearn.data import DataError
+
+PARTS = ("train", "val", "test")
+TARGET_KINDS = ("price", "log_return", "return")
+
+
+# --------------------------------------------------------------------------- returns
+def returns(prices: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+    """Simple returns ``p[t] / p[t-1] - 1``; the first value is NaN.
+
+    Parameters
+    ----------
+    prices : Series or 1-D array
+        Positive prices in time order.
+
+    Returns
+    -------
+    Series or ndarray
+        Same length and type as ``prices``.
+    """
+    if isinstance(prices, pd.Series):
+        return prices.pct_change()
+    p = np.asarray(prices, dtype=float)
+    out = np.full_like(p, np.nan)
+    out[1:] = p[1:] / p[:-1] - 1.0
+    return out
+
+
+def log_returns(prices: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
+    """Log returns ``log(p[t] / p[t-1])``; the first value is NaN.
+
+    Parameters
+    ----------
+    prices : Series or 1-D array
+        Positive prices in time order.
+
+    Returns
+    -------
+    Series or ndarray
+        Same length and type as ``prices``.
+    """
+    if isinstance(prices, pd.Series):
+        return np.log(prices).diff()
+    p = np.asarray(prices, dtype=float)
+    out = np.full_like(p, np.nan)
+    out[1:] = np.diff(np.log(p))
+    return out
+
+
+# --------------------------------------------------------------------------- splits
+@dataclass(frozen=True)
+class Split:
+    """Row positions of the parts of one chronological split.
+
+    Each part is a half-open range ``(start, end)`` of row positions. The
+    parts never overlap and always come in the order train, val, test, with
+    ``gap`` rows left out before the validation slice and before the test part.
+
+    Attributes
+    ----------
+    n : int
+        Number of rows of the series.
+    train, val, test : tuple of int
+        ``(start, end)`` of the rows the model is fit on, of the validation
+        slice (empty when ``start == end``) and of the test rows.
+    gap : int
+        Rows dropped at each boundary.
+    index : DatetimeIndex or None
+        Dates of the rows, when the split was made from a dated series.
+    """
+
+    n: int
+    train: tuple[int, int]
+    val: tuple[int, int]
+    test: tuple[int, int]
+    gap: int = 0
+    index: pd.DatetimeIndex | None = field(default=None, repr=False, compare=False)
+
+    def rows(self, part: str) -> np.ndarray:
+        """Row positions of ``part`` ("train", "val" or "test")."""
+        start, end = self._bounds(part)
+        return np.arange(start, end)
+
+    def take(self, data, part: str):
+        """Rows of ``part`` from a DataFrame, Series or array aligned with the split."""
+        if len(data) != self.n:
+            raise ValueError(f"data has {len(data)} rows but the split was made for {self.n}")
+        start, end = self._bounds(part)
+        if isinstance(data, (pd.DataFrame, pd.Series)):
+            return data.iloc[start:end]
+        return np.asarray(data)[start:end]
+
+    @property
+    def training_end(self) -> int:
+        """End (exclusive) of the training period: the fit rows plus the validation slice."""
+        return self.val[1] if self.val[1] > self.val[0] else self.train[1]
+
+    def describe(self) -> pd.DataFrame:
+        """A small table: rows, first and last date of each part."""
+        records = []
+        for part in PARTS:
+            start, end = self._bounds(part)
+            first = last = None
+            if self.index is not None and end > start:
+                first, last = self.index[start].date(), self.index[end - 1].date()
+            records.append(
+                {"part": part, "start": start, "end": end, "rows": end - start,
+                 "first": first, "last": last}
+            )
+        return pd.DataFrame.from_records(records).set_index("part")
+
+    def _bounds(self, part: str) -> tuple[int, int]:
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+        return getattr(self, part)
+
+
+def _count(value: int | float | str | pd.Timestamp, n: int, index, what: str) -> int:
+    """Turn a count, a fraction or a date into a number of rows."""
+    if isinstance(value, (str, pd.Timestamp, np.datetime64)) or hasattr(value, "year"):
+        if index is None:
+            raise ValueError(f"{what} given as a date needs a dated series (a DatetimeIndex)")
+        return int(index.searchsorted(pd.Timestamp(value), side="right"))
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what} must be a count, a fraction or a date, not a bool")
+    if isinstance(value, (float, np.floating)) and not float(value).is_integer():
+        if not 0 < value < 1:
+            raise ValueError(f"{what} as a fraction must lie in (0, 1), got {value}")
+        return int(round(value * n))
+    if isinstance(value, (int, np.integer, float, np.floating)):
+        if value < 0:
+            raise ValueError(f"{what} must not be negative, got {value}")
+        return int(value)
+    raise TypeError(f"{what} must be a count, a fraction or a date, got {type(value).__name__}")
+
+
+def chronological_split(
+    data: int | pd.DataFrame | pd.Series | pd.DatetimeIndex,
+    train: int | float | str | pd.Timestamp,
+    *,
+    val: int | float = 0,
+    gap: int = 0,
+    test: int | float | str | pd.Timestamp | None = None,
+) -> Split:
+    """Cut a series into train / validation / test rows, in time order.
+
+    Parameters
+    ----------
+    data : int, DataFrame, Series or DatetimeIndex
+        The series (or just its length).
+    train : int, float or date
+        Size of the training period: a number of rows (Lu 2024: ``1200``), a
+        fraction of all rows (``0.8``), or the last date of the training
+        period (``"2017-08-31"``, inclusive).
+    val : int or float, default 0
+        Validation slice cut from the *end* of the training period, as rows or
+        as a fraction of the training period. Early stopping watches it.
+    gap : int, default 0
+        Rows left out before the validation slice and before the test part.
+    test : int, float or date, optional
+        Size of the test part (rows, fraction of all rows, or its last date,
+        inclusive). Default: every row after the training period and the gap.
+
+    Returns
+    -------
+    Split
+
+    Raises
+    ------
+    ValueError
+        When a part would be empty or the parts do not fit in the series.
+    """
+    index = None
+    if isinstance(data, (int, np.integer)):
+        n = int(data)
+    else:
+        index = data if isinstance(data, pd.DatetimeIndex) else data.index
+        n = len(index)
+        if not isinstance(index, pd.DatetimeIndex):
+            index = None
+    if gap < 0:
+        raise ValueError(f"gap must not be negative, got {gap}")
+    period = _count(train, n, index, "train")
+    if not 0 < period <= n:
+        raise ValueError(f"the training period must hold between 1 and {n} rows, got {period}")
+    n_val = int(round(val * period)) if isinstance(val, float) and 0 < val < 1 else int(val)
+    if n_val < 0:
+        raise ValueError(f"val must not be negative, got {val}")
+    if n_val:
+        fit_end = period - n_val - gap
+        if fit_end < 1:
+            raise ValueError(
+                f"a validation slice of {n_val} rows and a gap of {gap} leave no training rows "
+                f"in a training period of {period}"
+            )
+        train_part, val_part = (0, fit_end), (period - n_val, period)
+    else:
+        train_part, val_part = (0, period), (period, period)
+    test_start = period + gap
+    if test is None:
+        test_end = n
+    elif isinstance(test, (str, pd.Timestamp)) or hasattr(test, "year"):
+        test_end = _count(test, n, index, "test")
+    else:
+        test_end = test_start + _count(test, n, index, "test")
+    if not test_start < test_end <= n:
+        raise ValueError(
+            f"no room for a test part: the series has {n} rows, the training period {period} "
+            f"and the gap {gap}, and the test part would end at row {test_end}"
+        )
+    return Split(n=n, train=train_part, val=val_part, test=(test_start, test_end), gap=gap,
+                 index=index)
+
+
+# --------------------------------------------------------------------------- scaling
+class FittedScaler:
+    """A scikit-learn scaler fit on the training rows of a split, and only those.
+
+    Parameters
+    ----------
+    data : DataFrame or 2-D array
+        The whole series, all columns to be scaled (rows aligned with ``split``).
+    split : Split
+        Only ``split.train`` rows are used to fit.
+    kind : {"minmax", "standard"}, default "minmax"
+        Min-max scaling to ``feature_range`` or standardisation.
+    feature_range : tuple, default (0, 1)
+        Range of the min-max scaler.
+
+    Attributes
+    ----------
+    columns : list of str
+        Column names (``"0", "1", ...`` for arrays).
+    fit_rows : tuple of int
+        The ``(start, end)`` rows the scaler saw.
+    """
+
+    def __init__(self, data, split: Split, kind: str = "minmax",
+                 feature_range: tuple[float, float] = (0.0, 1.0)) -> None:
+        if kind == "minmax":
+            self.scaler = MinMaxScaler(feature_range=feature_range)
+        elif kind == "standard":
+            self.scaler = StandardScaler()
+        else:
+            raise ValueError(f"kind must be 'minmax' or 'standard', got {kind!r}")
+        self.kind = kind
+        self.columns = (list(map(str, data.columns)) if isinstance(data, pd.DataFrame)
+                        else [str(i) for i in range(np.asarray(data).reshape(len(data), -1).shape[1])])
+        self.fit_rows = split.train
+        rows = split.take(data, "train")
+        self.scaler.fit(np.asarray(rows, dtype=float).reshape(len(rows), -1))
+
+    def transform(self, data):
+        """Scale ``data`` (same columns) with the training-row statistics."""
+        values = np.asarray(data, dtype=float).reshape(len(data), -1)
+        out = self.scaler.transform(values)
+        if isinstance(data, pd.DataFrame):
+            return pd.DataFrame(out, index=data.index, columns=data.columns)
+        return out.reshape(np.shape(data))
+
+    def inverse(self, values, column: str | int = 0) -> np.ndarray:
+        """Map scaled values of one column back to the original units.
+
+        Parameters
+        ----------
+        values : array-like
+            Scaled values of ``column`` (any shape).
+        column : str or int
+            Column name or position.
+        """
+        j = self.columns.index(str(column)) if not isinstance(column, (int, np.integer)) \
+            else int(column)
+        v = np.asarray(values, dtype=float)
+        if self.kind == "minmax":
+            return (v - self.scaler.min_[j]) / self.scaler.scale_[j]
+        return v * self.scaler.scale_[j] + self.scaler.mean_[j]
+
+
+# --------------------------------------------------------------------------- windows
+@dataclass(frozen=True)
+class Windows:
+    """Supervised pairs cut from one series.
+
+    Attributes
+    ----------
+    X : ndarray, shape (m, window, n_features)
+        Inputs: window ``i`` holds rows ``start[i] .. start[i] + window - 1``.
+    y : ndarray, shape (m,) or (m, n_targets)
+        Target of each window.
+    target_pos : ndarray of int, shape (m,)
+        Row position of each target; always after the window's last row.
+    dates : DatetimeIndex or None
+        Date of each target.
+    anchor : ndarray or None, shape like ``y``
+        Value of the target column(s) on the window's last row, in price
+        units: the persistence forecast, and the base that returns are
+        measured from.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    target_pos: np.ndarray
+    window: int
+    horizon: int = 1
+    dates: pd.DatetimeIndex | None = None
+    anchor: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    @property
+    def last_input_pos(self) -> np.ndarray:
+        """Row position of the last input of each window."""
+        return self.target_pos - self.horizon
+
+    @property
+    def first_input_pos(self) -> np.ndarray:
+        """Row position of the first input of each window."""
+        return self.target_pos - self.horizon - self.window + 1
+
+    def select(self, start: int, end: int) -> Windows:
+        """The windows whose target row lies in ``[start, end)``."""
+        keep = (self.target_pos >= start) & (self.target_pos < end)
+        return replace(
+            self,
+            X=self.X[keep], y=self.y[keep], target_pos=self.target_pos[keep],
+            dates=None if self.dates is None else self.dates[keep],
+            anchor=None if self.anchor is None else self.anchor[keep],
+        )
+
+    def part(self, split: Split, name: str) -> Windows:
+        """The windows whose target lies in one part of ``split``."""
+        return self.select(*split._bounds(name))
+
+
+def make_windows(
+    features,
+    target,
+    window: int,
+    *,
+    horizon: int = 1,
+    index: pd.DatetimeIndex | None = None,
+    anchor=None,
+) -> Windows:
+    """Cut ``(window of inputs, target)`` pairs from a series.
+
+    Window ``i`` holds input rows ``i .. i + window - 1``; its target is row
+    ``i + window - 1 + horizon``, strictly after the last input row.
+
+    Parameters
+    ----------
+    features : DataFrame or array, shape (n,) or (n, n_features)
+    target : Series, DataFrame or array, shape (n,) or (n, n_targets)
+        Row ``t`` holds the value to be predicted *at* row ``t``.
+    window : int
+        Number of input rows (the look-back).
+    horizon : int, default 1
+        How many rows after the last input the target lies.
+    index : DatetimeIndex, optional
+        Dates of the rows; taken from ``features`` when it is a DataFrame.
+    anchor : array, shape like ``target``, optional
+        Value of the target in price units on each row; the anchor of a
+        window is taken on its last input row.
+
+    Returns
+    -------
+    Windows
+
+    Raises
+    ------
+    DataError
+        When the series is shorter than ``window + horizon`` or holds NaN.
+    """
+    if int(window) != window or window < 1:
+        raise ValueError(f"window must be a positive integer, got {window}")
+    if int(horizon) != horizon or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon}")
+    if index is None and isinstance(features, (pd.DataFrame, pd.Series)) and isinstance(
+        features.index, pd.DatetimeIndex
+    ):
+        index = features.index
+    x = np.asarray(features, dtype=np.float32)
+    x = x.reshape(len(x), -1)
+    y = np.asarray(target, dtype=np.float32)
+    n = len(x)
+    if len(y) != n:
+        raise ValueError(f"features have {n} rows but target has {len(y)}")
+    if n < window + horizon:
+        raise DataError(
+            f"series too short: {n} rows cannot make a single window of {window} inputs "
+            f"and a target {horizon} row(s) later (needs at least {window + horizon} rows)"
+        )
+    m = n - window - horizon + 1
+    starts = np.arange(m)
+    target_pos = starts + window - 1 + horizon
+    # only rows that some window uses must be finite
+    bad = ~np.isfinite(x[: n - horizon]).all(axis=1)
+    bad_y = ~np.isfinite(y[window - 1 + horizon:].reshape(m, -1)).all(axis=1)
+    if bad.any() or bad_y.any():
+        rows = np.flatnonzero(bad)[:5].tolist() + (np.flatnonzero(bad_y)[:5] + window - 1 +
+                                                   horizon).tolist()
+        where = [str(index[r].date()) for r in rows] if index is not None else rows
+        raise DataError(f"missing or infinite values in the rows used for windows: {where}")
+    X = np.lib.stride_tricks.sliding_window_view(x[: n - horizon], window, axis=0)
+    X = np.ascontiguousarray(X.transpose(0, 2, 1))
+    a = None
+    if anchor is not None:
+        a = np.asarray(anchor, dtype=float)[target_pos - horizon]
+    return Windows(
+        X=X, y=y[target_pos], target_pos=target_pos, window=int(window), horizon=int(horizon),
+        dates=None if index is None else index[target_pos], anchor=a,
+    )
+
+
+# --------------------------------------------------------------------------- datasets
+@dataclass(frozen=True)
+class Dataset:
+    """Everything a model needs from one series, split without leakage.
+
+    Made by :func:`make_dataset`. ``train``, ``val`` and ``test`` are the
+    windows whose *targets* fall in each part; inputs may reach back before
+    the part (they are past data), never forward.
+
+    Attributes
+    ----------
+    train, val, test : Windows
+    split : Split
+    features, targets : list of str
+        Input columns and target columns.
+    target_kind : {"price", "log_return", "return"}
+        What the model predicts: the scaled price, or the log / simple return
+        from the window's last close.
+    scaler : FittedScaler
+        Fit on the training rows of the input features.
+    target_scaler : FittedScaler or None
+        Fit on the training rows of the target (``target_kind="price"``).
+    """
+
+    train: Windows
+    val: Windows
+    test: Windows
+    split: Split
+    features: list[str]
+    targets: list[str]
+    target_kind: str
+    scaler: FittedScaler
+    target_scaler: FittedScaler | None
+
+    def part(self, name: str) -> Windows:
+        """The windows of one part ("train", "val" or "test")."""
+        if name not in PARTS:
+            raise ValueError(f"part must be one of {PARTS}, got {name!r}")
+        return getattr(self, name)
+
+    def to_price(self, pred, part: str) -> np.ndarray:
+        """Turn a model's output for the windows of ``part`` into prices.
+
+        Parameters
+        ----------
+        pred : array, shape (m,) or (m, n_targets)
+            Model output in the units it was trained on.
+        part : str
+            Which windows the predictions belong to.
+
+        Returns
+        -------
+        ndarray
+            Forecast prices, same shape as ``actual(part)``.
+        """
+        w = self.part(part)
+        p = np.asarray(pred, dtype=float).reshape(w.y.shape)
+        if self.target_kind == "price":
+            cols = [self.target_scaler.inverse(p[:, j] if p.ndim > 1 else p, j)
+                    for j in range(len(self.targets))]
+            return np.stack(cols, axis=-1).reshape(w.y.shape)
+        if self.target_kind == "log_return":
+            return w.anchor * np.exp(p)
+        return w.anchor * (1.0 + p)
+
+    def actual(self, part: str) -> np.ndarray:
+        """The true target prices of the windows of ``part``."""
+        w = self.part(part)
+        if self.target_kind == "price":
+            return self.to_price(w.y, part)
+        if self.target_kind == "log_return":
+            return w.anchor * np.exp(w.y.astype(float))
+        return w.anchor * (1.0 + w.y.astype(float))
+
+    def persistence(self, part: str) -> np.ndarray:
+        """The persistence forecast (tomorrow = today) for the windows of ``part``."""
+        return self.part(part).anchor.copy()
+
+
+def make_dataset(
+    df: pd.DataFrame,
+    split: Split,
+    *,
+    features: Sequence[str] = ("close",),
+    targets: str | Sequence[str] = "close",
+    window: int = 1,
+    horizon: int = 1,
+    target_kind: str = "price",
+    scale: str = "minmax",
+) -> Dataset:
+    """Scale, window and split one series into a :class:`Dataset`.
+
+    The input scaler (and the target scaler when predicting prices) is fit on
+    ``split.train`` rows only. Windows are cut from the whole series and then
+    assigned to a part by the row of their target.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Validated series (see :func:`stocklearn.data.load`), possibly with
+        extra indicator columns.
+    split : Split
+        Made by :func:`chronological_split` for ``df``.
+    features : sequence of str
+        Input columns.
+    targets : str or sequence of str
+        Column(s) to predict, ``horizon`` rows after the window.
+    window, horizon : int
+        Look-back length and forecast distance in rows.
+    target_kind : {"price", "log_return", "return"}
+        Predict the (scaled) price level, or the log / simple return from the
+        window's last value of the target column.
+    scale : {"minmax", "standard"}
+        Scaler for the inputs (and the price target).
+
+    Returns
+    -------
+    Dataset
+    """
+    if target_kind not in TARGET_KINDS:
+        raise ValueError(f"target_kind must be one of {TARGET_KINDS}, got {target_kind!r}")
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    features = list(features)
+    missing = [c for c in features + targets if c not in df.columns]
+    if missing:
+        raise DataError(f"columns not in the data: {missing}; it has {list(df.columns)}")
+    if len(df) != split.n:
+        raise ValueError(f"the split was made for {split.n} rows but the data has {len(df)}")
+    x = df[features]
+    if x.isna().to_numpy().any():
+        first = x.index[x.isna().any(axis=1)][:5]
+        raise DataError(
+            f"features hold missing values (e.g. the warm-up rows of an indicator) on {list(first)}; "
+            "drop those rows before splitting"
+        )
+    scaler = FittedScaler(x, split, kind=scale)
+    xs = scaler.transform(x).to_numpy()
+    prices = df[targets].to_numpy(dtype=float)
+    target_scaler = None
+    if target_kind == "price":
+        target_scaler = FittedScaler(df[targets], split, kind=scale)
+        y = target_scaler.transform(df[targets]).to_numpy()
+        y_kind = y
+    else:
+        shifted = np.full_like(prices, np.nan)
+        shifted[horizon:] = prices[:-horizon]
+        y_kind = np.log(prices / shifted) if target_kind == "log_return" else prices / shifted - 1
+    if len(targets) == 1:
+        y_kind, prices = y_kind[:, 0], prices[:, 0]
+    windows = make_windows(xs, y_kind, window, horizon=horizon, index=df.index, anchor=prices)
+    parts = {name: windows.part(split, name) for name in PARTS}
+    if len(parts["train"]) == 0 or len(parts["test"]) == 0:
+        raise DataError(
+            f"window {window} leaves no training or test windows: the split has "
+            f"{split.train[1] - split.train[0]} training and {split.test[1] - split.test[0]} test rows"
+        )
+    return Dataset(**parts, split=split, features=features, targets=targets,
+                   target_kind=target_kind, scaler=scaler, target_scaler=target_scaler)
