@@ -266,8 +266,9 @@ class FittedScaler:
         else:
             raise ValueError(f"kind must be 'minmax' or 'standard', got {kind!r}")
         self.kind = kind
+        width = np.asarray(data).reshape(len(data), -1).shape[1]
         self.columns = (list(map(str, data.columns)) if isinstance(data, pd.DataFrame)
-                        else [str(i) for i in range(np.asarray(data).reshape(len(data), -1).shape[1])])
+                        else [str(i) for i in range(width)])
         self.fit_rows = split.train
         rows = split.take(data, "train")
         self.scaler.fit(np.asarray(rows, dtype=float).reshape(len(rows), -1))
@@ -317,6 +318,8 @@ class Windows:
         Value of the target column(s) on the window's last row, in price
         units: the persistence forecast, and the base that returns are
         measured from.
+    truth : ndarray or None, shape like ``y``
+        The target in price units (float64, exact), whatever ``y`` holds.
     """
 
     X: np.ndarray
@@ -326,6 +329,7 @@ class Windows:
     horizon: int = 1
     dates: pd.DatetimeIndex | None = None
     anchor: np.ndarray | None = None
+    truth: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -348,6 +352,7 @@ class Windows:
             X=self.X[keep], y=self.y[keep], target_pos=self.target_pos[keep],
             dates=None if self.dates is None else self.dates[keep],
             anchor=None if self.anchor is None else self.anchor[keep],
+            truth=None if self.truth is None else self.truth[keep],
         )
 
     def part(self, split: Split, name: str) -> Windows:
@@ -382,7 +387,8 @@ def make_windows(
         Dates of the rows; taken from ``features`` when it is a DataFrame.
     anchor : array, shape like ``target``, optional
         Value of the target in price units on each row; the anchor of a
-        window is taken on its last input row.
+        window is taken on its last input row and its ``truth`` on the
+        target row.
 
     Returns
     -------
@@ -425,12 +431,13 @@ def make_windows(
         raise DataError(f"missing or infinite values in the rows used for windows: {where}")
     X = np.lib.stride_tricks.sliding_window_view(x[: n - horizon], window, axis=0)
     X = np.ascontiguousarray(X.transpose(0, 2, 1))
-    a = None
+    a = truth = None
     if anchor is not None:
-        a = np.asarray(anchor, dtype=float)[target_pos - horizon]
+        prices = np.asarray(anchor, dtype=float)
+        a, truth = prices[target_pos - horizon], prices[target_pos]
     return Windows(
         X=X, y=y[target_pos], target_pos=target_pos, window=int(window), horizon=int(horizon),
-        dates=None if index is None else index[target_pos], anchor=a,
+        dates=None if index is None else index[target_pos], anchor=a, truth=truth,
     )
 
 
@@ -501,12 +508,7 @@ class Dataset:
 
     def actual(self, part: str) -> np.ndarray:
         """The true target prices of the windows of ``part``."""
-        w = self.part(part)
-        if self.target_kind == "price":
-            return self.to_price(w.y, part)
-        if self.target_kind == "log_return":
-            return w.anchor * np.exp(w.y.astype(float))
-        return w.anchor * (1.0 + w.y.astype(float))
+        return self.part(part).truth.copy()
 
     def persistence(self, part: str) -> np.ndarray:
         """The persistence forecast (tomorrow = today) for the windows of ``part``."""
@@ -566,8 +568,8 @@ def make_dataset(
     if x.isna().to_numpy().any():
         first = x.index[x.isna().any(axis=1)][:5]
         raise DataError(
-            f"features hold missing values (e.g. the warm-up rows of an indicator) on {list(first)}; "
-            "drop those rows before splitting"
+            f"features hold missing values (e.g. the warm-up rows of an indicator) on "
+            f"{list(first)}; drop those rows before splitting"
         )
     scaler = FittedScaler(x, split, kind=scale)
     xs = scaler.transform(x).to_numpy()
@@ -588,7 +590,8 @@ def make_dataset(
     if len(parts["train"]) == 0 or len(parts["test"]) == 0:
         raise DataError(
             f"window {window} leaves no training or test windows: the split has "
-            f"{split.train[1] - split.train[0]} training and {split.test[1] - split.test[0]} test rows"
+            f"{split.train[1] - split.train[0]} training and "
+            f"{split.test[1] - split.test[0]} test rows"
         )
     return Dataset(**parts, split=split, features=features, targets=targets,
                    target_kind=target_kind, scaler=scaler, target_scaler=target_scaler)

@@ -187,8 +187,9 @@ def test_dataset_round_trips_to_prices(kind):
     split = chronological_split(df, 80, val=10)
     ds = make_dataset(df, split, features=["close", "volume"], window=5, target_kind=kind)
     for part in ("train", "val", "test"):
-        np.testing.assert_allclose(ds.actual(part), df["close"].to_numpy()[ds.part(part).target_pos],
-                                   rtol=1e-5)
+        truth = df["close"].to_numpy()[ds.part(part).target_pos]
+        np.testing.assert_array_equal(ds.actual(part), truth)
+        np.testing.assert_allclose(ds.to_price(ds.part(part).y, part), truth, rtol=1e-5)
         np.testing.assert_allclose(ds.persistence(part),
                                    df["close"].to_numpy()[ds.part(part).last_input_pos])
     assert ds.train.target_pos.max() < split.val[0]

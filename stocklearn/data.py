@@ -1,0 +1,651 @@
+"""Bundled data sets, loaders for users' files, live fetchers with a cache, validation.
+
+Every function here returns a *validated OHLCV frame*: a DatetimeIndex named
+``date`` (``datetime64[ns]``, strictly increasing, no duplicates) and float64
+columns ``open, high, low, close, volume`` (plus ``amount``, the traded value in
+the quote currency, where the source has it). Volume is in shares.
+
+* :func:`list_datasets`, :func:`load`: the real series shipped with the package
+  (see ``datasets/PROVENANCE.md``), checked against their sha256 on first use.
+* :func:`load_csv`, :func:`normalize_ohlcv`: files and frames in the layouts of
+  Yahoo Finance / yfinance, tushare, akshare, or the plain lower-case layout.
+* :func:`fetch_yahoo`, :func:`fetch_ashare`: live downloads (``pip install
+  'stocklearn[online]'``) cached as CSV; when the vendor fails they fall back
+  to the cache, then to a bundled series of the same symbol, with a
+  :class:`FallbackWarning`.
+* :func:`validate_ohlcv`: the checks every frame passes. Errors are
+  :class:`DataError` subclasses whose message names the problem and the first
+  offending dates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import io
+import json
+import os
+import re
+import warnings
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pandas as pd
+
+PRICES = ("open", "high", "low", "close")
+REQUIRED = (*PRICES, "volume")
+COLUMNS = (*REQUIRED, "amount")
+DEFAULT_CACHE_DIR = Path("~/.cache/stocklearn")
+INSTALL_HINT = "pip install 'stocklearn[online]'"
+MAX_SHOWN = 5
+
+_SYMBOL_CHARS = re.compile(r"[A-Za-z0-9.^=_-]+")
+_ASHARE_CODE = re.compile(r"(?:(?:sh|sz|bj)\.?)?(\d{6})(?:\.(?:sh|ss|sz|bj))?", re.IGNORECASE)
+_AKSHARE_NAMES = {"日期": "date", "开盘": "open", "最高": "high", "最低": "low", "收盘": "close",
+                  "成交量": "volume", "成交额": "amount"}
+_PLAIN_SYNONYMS = {"datetime": "date", "adj_close": "adj close", "adjclose": "adj close"}
+_LIST_COLUMNS = ("description", "market", "currency", "prices", "first", "last", "rows",
+                 "vendor", "symbol")
+
+
+class DataError(ValueError):
+    """Bad input data: the message names the problem and the first offending rows."""
+
+
+class UnknownDatasetError(DataError):
+    """No bundled data set has this name, symbol or alias."""
+
+
+class ValidationError(DataError):
+    """A frame is not a clean OHLCV series (missing columns, bad dates or values)."""
+
+
+class SymbolError(DataError):
+    """A ticker or stock code is malformed (it also becomes a cache file name)."""
+
+
+class FetchError(DataError):
+    """A download failed and there was neither a cached nor a bundled copy."""
+
+
+class FallbackWarning(UserWarning):
+    """A fetcher returned a cached or bundled copy because the vendor call failed."""
+
+
+# --------------------------------------------------------------------------- messages
+def _fmt_date(ts: pd.Timestamp) -> str:
+    return f"{ts:%Y-%m-%d}" if ts == ts.normalize() else str(ts)
+
+
+def _first(items: list[str]) -> str:
+    """``a, b, c`` for up to :data:`MAX_SHOWN` items, then how many more."""
+    shown = ", ".join(items[:MAX_SHOWN])
+    return shown + (f" (and {len(items) - MAX_SHOWN} more)" if len(items) > MAX_SHOWN else "")
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'s' * (n != 1)}"
+
+
+def _on(index: pd.DatetimeIndex, mask) -> str:
+    """``on N rows: d1, d2, ...`` for the dates where ``mask`` holds."""
+    dates = [_fmt_date(ts) for ts in index[np.asarray(mask, dtype=bool)]]
+    return f"on {_rows(len(dates))}: {_first(dates)}"
+
+
+def _span(df: pd.DataFrame) -> str:
+    return f"{_fmt_date(df.index[0])} to {_fmt_date(df.index[-1])}, {_rows(len(df))}"
+
+
+# --------------------------------------------------------------------------- validation
+def validate_ohlcv(df: pd.DataFrame) -> pd.DataFrame:
+    """Check that ``df`` is a clean daily OHLCV series.
+
+    Parameters
+    ----------
+    df : DataFrame
+        DatetimeIndex of trading dates and columns ``open, high, low, close,
+        volume`` (``amount`` optional, other columns kept untouched).
+
+    Returns
+    -------
+    DataFrame
+        A copy with the OHLCV columns as float64 and the index named ``date``.
+
+    Raises
+    ------
+    ValidationError
+        Missing columns, an index that is not a DatetimeIndex or holds NaT, or
+        (all reported together) duplicate or decreasing dates, missing or
+        non-numeric values, prices <= 0, negative volume or amount,
+        ``high < low``, ``open`` or ``close`` outside ``[low, high]`` (exact
+        comparison, no tolerance). Each problem lists its first dates.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValidationError(f"expected a DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise ValidationError(
+            f"missing required columns {missing}; the data have columns {list(df.columns)}")
+    index = df.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise ValidationError(
+            f"the index must be a DatetimeIndex of trading dates, got {type(index).__name__} "
+            f"starting {_first([repr(v) for v in index[:MAX_SHOWN]])}")
+    if index.hasnans:
+        rows = [str(i) for i in np.flatnonzero(index.isna())]
+        raise ValidationError(f"missing dates (NaT) at row positions {_first(rows)}")
+
+    problems = []
+    duplicated = index.duplicated(keep=False)
+    if duplicated.any():
+        problems.append(f"duplicate dates {_on(index, duplicated & ~index.duplicated())}")
+    back = np.flatnonzero(index[1:] < index[:-1]) + 1
+    if back.size:
+        pairs = [f"{_fmt_date(index[i])} after {_fmt_date(index[i - 1])}" for i in back]
+        problems.append(f"dates not in increasing order on {_rows(back.size)}: {_first(pairs)}")
+
+    cols = [c for c in COLUMNS if c in df.columns]
+    values = df[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
+    for col in cols:
+        bad = ~np.isfinite(values[col].to_numpy())
+        if bad.any():
+            problems.append(f"missing or non-numeric values in '{col}' {_on(index, bad)}")
+    o, h, lo, c = (values[p] for p in PRICES)
+    checks = {
+        "non-positive prices (<= 0)": (values[list(PRICES)] <= 0).any(axis=1),
+        "negative volume": values["volume"] < 0,
+        "negative amount": values["amount"] < 0 if "amount" in cols else None,
+        "high < low": h < lo,
+        "open outside [low, high]": (o < lo) | (o > h),
+        "close outside [low, high]": (c < lo) | (c > h),
+    }
+    problems += [f"{name} {_on(index, mask)}" for name, mask in checks.items()
+                 if mask is not None and mask.any()]
+    if problems:
+        raise ValidationError("invalid OHLCV data:\n- " + "\n- ".join(problems))
+    out = df.copy()
+    out[cols] = values
+    out.index.name = "date"
+    return out
+
+
+# --------------------------------------------------------------------------- vendor layouts
+def _parse_dates(values: pd.Series, fmt: str | None = None) -> pd.DatetimeIndex:
+    """Dates as a tz-naive ``datetime64[ns]`` index; unparseable ones raise."""
+    raw = values.astype(str) if fmt else values
+    parsed = pd.to_datetime(raw, format=fmt, errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if bad.size:
+        shown = [f"row {i}: {values.iloc[i]!r}" for i in bad]
+        raise ValidationError(f"unparseable or missing dates in {_rows(bad.size)}: {_first(shown)}")
+    index = pd.DatetimeIndex(parsed)
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    return index.as_unit("ns").rename("date")
+
+
+def _single_ticker(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop the ticker level of ``yf.download`` columns (price, ticker), one ticker only."""
+    if not isinstance(df.columns, pd.MultiIndex):
+        return df
+    levels = [df.columns.get_level_values(i) for i in range(df.columns.nlevels)]
+    price = next((i for i, lv in enumerate(levels) if "Close" in set(lv)), None)
+    if df.columns.nlevels != 2 or price is None:
+        raise ValidationError(
+            f"MultiIndex columns must be (price, ticker) as yfinance returns them, got "
+            f"{_first([str(c) for c in df.columns])}")
+    tickers = list(levels[1 - price].unique())
+    if len(tickers) > 1:
+        raise ValidationError(
+            f"the data hold {len(tickers)} tickers ({_first([str(t) for t in tickers])}); "
+            f"select one first, e.g. df.xs({tickers[0]!r}, axis=1, level={1 - price})")
+    return df.droplevel(1 - price, axis=1)
+
+
+def normalize_ohlcv(df: pd.DataFrame, *, use_adj_close: bool = False) -> pd.DataFrame:
+    """Turn a vendor's daily bars into a validated OHLCV frame.
+
+    Recognised layouts:
+
+    * Yahoo / yfinance: ``Date, Open, High, Low, Close[, Adj Close], Volume``
+      as columns or with the dates as index, also the MultiIndex columns
+      (price, ticker) that ``yf.download`` returns (one ticker only).
+    * tushare ``pro.daily``: ``ts_code, trade_date (YYYYMMDD), ..., vol,
+      amount`` newest first. Sorted ascending on purpose; ``vol`` is in lots of
+      100 shares and ``amount`` in thousand CNY, converted to shares and CNY.
+    * akshare ``stock_zh_a_hist``: Chinese names (日期, 开盘, 收盘, 最高, 最低,
+      成交量, 成交额); ``成交量`` is in lots (手) and is multiplied by 100; extra
+      columns (振幅, 涨跌幅, ...) are dropped.
+    * plain: ``date, open, high, low, close, volume[, amount]`` in any case
+      (also BaoStock and akshare's English layouts). Rows must already be in
+      increasing date order: unsorted or duplicate dates raise, they are never
+      silently fixed.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Bars in one of the layouts above.
+    use_adj_close : bool, default False
+        By default ``close`` is the raw Yahoo ``Close`` and ``Adj Close`` is
+        dropped. With True, open/high/low/close are all multiplied by
+        ``Adj Close / Close`` (split- and dividend-adjusted bars); the data
+        must then have an ``Adj Close`` column.
+
+    Returns
+    -------
+    DataFrame
+        Validated OHLCV frame (see :func:`validate_ohlcv`).
+
+    Raises
+    ------
+    ValidationError
+        No rows, no date column, missing columns, several tickers, bad values.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise ValidationError(f"expected a DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise ValidationError("the data have no rows")
+    df = _single_ticker(df)
+    if isinstance(df.index, pd.DatetimeIndex):
+        df = df.rename_axis("date").reset_index()
+    df = df.rename(columns=lambda c: str(c).strip())
+    vendor = ("akshare" if "日期" in df.columns else
+              "tushare" if "trade_date" in df.columns else "plain")
+    if vendor == "akshare":
+        df = df.rename(columns=_AKSHARE_NAMES)
+    elif vendor == "tushare":
+        codes = df["ts_code"].unique() if "ts_code" in df.columns else []
+        if len(codes) > 1:
+            raise ValidationError(f"tushare data hold {len(codes)} codes ({_first(list(codes))})")
+        df = df.rename(columns={"trade_date": "date", "vol": "volume"})
+    else:
+        df = df.rename(columns=lambda c: _PLAIN_SYNONYMS.get(c.lower(), c.lower()))
+    if "date" not in df.columns:
+        raise ValidationError(
+            f"no date column (date, Date, trade_date or 日期) in columns {list(df.columns)}")
+    out = df[[c for c in COLUMNS if c in df.columns]].apply(pd.to_numeric, errors="coerce")
+    out.columns.name = None
+    out.index = _parse_dates(df["date"], "%Y%m%d" if vendor == "tushare" else None)
+    if vendor in ("akshare", "tushare") and "volume" in out.columns:
+        out["volume"] = out["volume"] * 100.0
+    if vendor == "tushare":
+        if "amount" in out.columns:
+            out["amount"] = out["amount"] * 1000.0
+        out = out.sort_index(kind="stable")
+    if use_adj_close:
+        if "adj close" not in df.columns:
+            raise ValidationError("use_adj_close=True needs an 'Adj Close' column")
+        factor = pd.to_numeric(df["adj close"], errors="coerce").to_numpy() / out["close"]
+        out[list(PRICES)] = out[list(PRICES)].mul(factor, axis=0)
+    return validate_ohlcv(out)
+
+
+def _read_text(src: str | os.PathLike | IO) -> str:
+    """Text of a path or an open file; UTF-8 (with or without BOM), else GB18030."""
+    raw = Path(src).read_bytes() if isinstance(src, (str, os.PathLike)) else src.read()
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raw = raw.decode("gb18030")
+    return raw.lstrip("\ufeff")
+
+
+def load_csv(path_or_buffer: str | os.PathLike | IO, *, use_adj_close: bool = False
+             ) -> pd.DataFrame:
+    """Read a CSV of daily bars in any layout :func:`normalize_ohlcv` knows.
+
+    Besides those layouts this reads the three-line header yfinance >= 0.2.51
+    writes (``Price,Adj Close,Close,...`` / ``Ticker,^NDX,...`` / ``Date,,,``).
+
+    Parameters
+    ----------
+    path_or_buffer : str, PathLike or file-like
+        The file (UTF-8, or GB18030 as Excel saves Chinese files).
+    use_adj_close : bool, default False
+        See :func:`normalize_ohlcv`.
+
+    Returns
+    -------
+    DataFrame
+        Validated OHLCV frame.
+
+    Raises
+    ------
+    DataError
+        Unreadable CSV, several tickers, or any :func:`normalize_ohlcv` error.
+    """
+    text = _read_text(path_or_buffer)
+    lines = text.splitlines()
+    heads = [line.split(",") for line in lines[:3]]
+    if len(heads) >= 2 and heads[0][0].strip() == "Price" and heads[1][0].strip() == "Ticker":
+        tickers = sorted({t.strip() for t in heads[1][1:] if t.strip()})
+        if len(tickers) > 1:
+            raise ValidationError(f"the file holds {len(tickers)} tickers: {_first(tickers)}")
+        skip = 3 if len(heads) == 3 and heads[2][0].strip() == "Date" else 2
+        text = "\n".join(["Date," + ",".join(heads[0][1:]), *lines[skip:]])
+    try:
+        df = pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read the data as CSV: {exc}") from exc
+    return normalize_ohlcv(df, use_adj_close=use_adj_close)
+
+
+# --------------------------------------------------------------------------- bundled data
+@functools.cache
+def _registry() -> dict[str, dict]:
+    return json.loads(files("stocklearn").joinpath("datasets", "registry.json").read_text("utf-8"))
+
+
+@functools.cache
+def _lookup() -> dict[str, str]:
+    """Lower-case name, symbol or alias -> data set name."""
+    keys = {}
+    for name, meta in _registry().items():
+        for key in (name, meta["symbol"], *meta["aliases"]):
+            keys[key.lower()] = name
+    return keys
+
+
+def _resolve(name: str) -> str:
+    key = str(name).strip().lower()
+    found = _lookup().get(key)
+    if found:
+        return found
+    close = difflib.get_close_matches(key, list(_lookup()), n=1, cutoff=0.5)
+    hint = f" Did you mean {_lookup()[close[0]]!r}?" if close else ""
+    raise UnknownDatasetError(
+        f"unknown data set {name!r}.{hint} Available: {', '.join(_registry())} "
+        "(symbols such as '^NDX' or '000300.SH' work too; see list_datasets())")
+
+
+def list_datasets() -> pd.DataFrame:
+    """The bundled data sets, one row each, from ``datasets/registry.json``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``name``; columns description, market, currency, prices
+        ("index" points, "raw" unadjusted or "adjusted"), first, last (dates),
+        rows, vendor, symbol.
+    """
+    table = pd.DataFrame.from_dict(
+        {name: {k: meta[k] for k in _LIST_COLUMNS} for name, meta in _registry().items()},
+        orient="index")
+    table[["first", "last"]] = table[["first", "last"]].apply(pd.to_datetime)
+    return table.rename_axis("name")
+
+
+def dataset_info(name: str) -> dict:
+    """Everything the registry records about one bundled data set.
+
+    Parameters
+    ----------
+    name : str
+        Data set name, symbol or alias.
+
+    Returns
+    -------
+    dict
+        The ``list_datasets()`` fields plus ``file``, ``sha256``, ``aliases``
+        and ``events``: known corporate actions inside the data (ex-dividend
+        days with the previous close and the exchange's reference price for
+        it, taken from the vendor's files; see ``PROVENANCE.md``).
+    """
+    return {"name": _resolve(name), **_registry()[_resolve(name)]}
+
+
+def dataset_path(name: str) -> Path:
+    """Path of the CSV file of bundled data set ``name`` (name, symbol or alias)."""
+    return files("stocklearn").joinpath("datasets", _registry()[_resolve(name)]["file"])
+
+
+def verify_checksum(name: str) -> str:
+    """Check a bundled file against the sha256 in the registry.
+
+    Returns
+    -------
+    str
+        The hex digest.
+
+    Raises
+    ------
+    DataError
+        When the file differs from the one the registry describes.
+    """
+    meta = _registry()[_resolve(name)]
+    digest = hashlib.sha256(dataset_path(name).read_bytes()).hexdigest()
+    if digest != meta["sha256"]:
+        raise DataError(
+            f"checksum mismatch for {meta['file']}: expected sha256 {meta['sha256']}, got "
+            f"{digest}; the file was changed or damaged, reinstall stocklearn")
+    return digest
+
+
+@functools.cache
+def _read_bundled(name: str) -> pd.DataFrame:
+    verify_checksum(name)
+    with dataset_path(name).open("rb") as fh:
+        return normalize_ohlcv(pd.read_csv(fh))
+
+
+def _window(df: pd.DataFrame, start, end, what: str) -> pd.DataFrame:
+    """Rows from ``start`` to ``end`` inclusive (a copy); an empty result raises."""
+    bounds = []
+    for label, value in (("start", start), ("end", end)):
+        try:
+            stamp = None if value is None else pd.Timestamp(value)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{label}={value!r} is not a date like '2014-12-08'") from exc
+        bounds.append(value if isinstance(value, str) or stamp is None else stamp)
+    out = df.loc[bounds[0]:bounds[1]]
+    if out.empty:
+        raise DataError(f"{what} has no rows from {start} to {end}; it covers {_span(df)}")
+    return out.copy()
+
+
+def load(name: str, start=None, end=None) -> pd.DataFrame:
+    """Load a bundled data set.
+
+    Parameters
+    ----------
+    name : str
+        Data set name (``"csi300"``), or its symbol or an alias
+        (``"000300.SH"``, ``"^NDX"``); see :func:`list_datasets`.
+    start, end : str or date, optional
+        First and last date to keep, both inclusive.
+
+    Returns
+    -------
+    DataFrame
+        Validated OHLCV frame (a fresh copy; parsing happens once per process).
+
+    Raises
+    ------
+    UnknownDatasetError
+        Unknown name; the message lists the names and the closest match.
+    DataError
+        No rows between ``start`` and ``end``, or a damaged file.
+    """
+    key = _resolve(name)
+    return _window(_read_bundled(key), start, end, f"data set {key!r}")
+
+
+# --------------------------------------------------------------------------- live fetchers
+def _check_symbol(symbol: str) -> str:
+    """Reject tickers that are empty, too long or unsafe as a file name."""
+    if not isinstance(symbol, str):
+        raise SymbolError(f"a symbol must be a string, got {type(symbol).__name__} {symbol!r}")
+    if not symbol.strip():
+        raise SymbolError(f"empty symbol {symbol!r}")
+    if any(ch.isspace() for ch in symbol):
+        raise SymbolError(f"symbol {symbol!r} contains whitespace")
+    if "/" in symbol or "\\" in symbol or ".." in symbol:
+        raise SymbolError(f"symbol {symbol!r} contains a path separator or '..'")
+    if len(symbol) > 20:
+        raise SymbolError(f"symbol {symbol!r} is longer than 20 characters")
+    if not _SYMBOL_CHARS.fullmatch(symbol):
+        bad = sorted({ch for ch in symbol if not _SYMBOL_CHARS.fullmatch(ch)})
+        raise SymbolError(
+            f"symbol {symbol!r} has characters {bad} outside letters, digits and . ^ = _ -")
+    return symbol
+
+
+def _ashare_code(code: str) -> str:
+    """``'600000'``, ``'sh600000'``, ``'600000.SH'`` -> ``'600000'``."""
+    match = _ASHARE_CODE.fullmatch(_check_symbol(code))
+    if not match:
+        raise SymbolError(
+            f"{code!r} is not an A-share stock code; use six digits such as '600000', "
+            "'sh600000' or '600000.SH'")
+    return match.group(1)
+
+
+def _download_yahoo(symbol: str) -> pd.DataFrame:
+    """The whole daily history of ``symbol`` from Yahoo Finance, raw (unadjusted) Close."""
+    try:
+        import yfinance as yf
+    except ImportError as exc:
+        raise ImportError(f"yfinance is not installed: {INSTALL_HINT}") from exc
+    return yf.download(symbol, period="max", interval="1d", auto_adjust=False, actions=False,
+                       progress=False)
+
+
+def _download_ashare(code: str, adjust: str) -> pd.DataFrame:
+    """The whole daily history of A-share stock ``code`` from East Money via akshare."""
+    try:
+        import akshare as ak
+    except ImportError as exc:
+        raise ImportError(f"akshare is not installed: {INSTALL_HINT}") from exc
+    return ak.stock_zh_a_hist(symbol=code, period="daily", start_date="19700101",
+                              end_date="21000101", adjust=adjust)
+
+
+def _read_cache(path: Path) -> pd.DataFrame:
+    try:
+        return load_csv(path)
+    except DataError as exc:
+        raise DataError(f"the cached copy {path} is unusable, delete it: {exc}") from exc
+
+
+def _fetch(vendor: str, symbol: str, download: Callable[[], pd.DataFrame], path: Path,
+           bundled: str | None, start, end, refresh: bool) -> pd.DataFrame:
+    """Cache, else download (and cache), else cached copy, else bundled series."""
+    if path.exists() and not refresh:
+        return _window(_read_cache(path), start, end,
+                       f"the cached copy {path} (pass refresh=True to download again)")
+    try:
+        df = normalize_ohlcv(download())
+    except Exception as exc:  # any vendor failure: missing package, network, rate limit, layout
+        failure = f"{vendor} download of {symbol!r} failed ({type(exc).__name__}: {exc})"
+        if path.exists():
+            df = _read_cache(path)
+            source = f"the cached copy {path} ({_span(df)})"
+        elif bundled:
+            df = load(bundled)
+            meta = _registry()[bundled]
+            source = (f"the bundled data set {bundled!r} ({meta['description']}, "
+                      f"{meta['prices']} prices, {_span(df)})")
+        else:
+            raise FetchError(f"{failure}; there is no cached copy at {path} and no bundled data "
+                             f"set for {symbol!r} (see list_datasets())") from exc
+        warnings.warn(f"{failure}; using {source}", FallbackWarning, stacklevel=3)
+        return _window(df, start, end, source)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    df.to_csv(partial, date_format="%Y-%m-%d")
+    partial.replace(path)
+    return _window(df, start, end, f"{vendor} data for {symbol!r}")
+
+
+def fetch_yahoo(ticker: str, start=None, end=None, *, cache_dir: str | os.PathLike | None = None,
+                refresh: bool = False) -> pd.DataFrame:
+    """Daily bars of ``ticker`` from Yahoo Finance (yfinance), cached on disk.
+
+    The whole history is downloaded once and cached as
+    ``<cache_dir>/yahoo_<TICKER>.csv``; later calls read the cache unless
+    ``refresh=True``. ``close`` is the raw Close (Adj Close is dropped); the
+    bundled ``aapl`` fallback, however, holds adjusted prices (see
+    ``list_datasets().prices``).
+
+    Parameters
+    ----------
+    ticker : str
+        Yahoo symbol, e.g. ``"^NDX"``, ``"AAPL"``, ``"000300.SS"``.
+    start, end : str or date, optional
+        First and last date returned, inclusive.
+    cache_dir : str or PathLike, optional
+        Folder of the cache, created on demand (default ``~/.cache/stocklearn``).
+    refresh : bool, default False
+        Download even when a cached copy exists.
+
+    Returns
+    -------
+    DataFrame
+        Validated OHLCV frame.
+
+    Raises
+    ------
+    SymbolError
+        Malformed ticker.
+    FetchError
+        The download failed (yfinance missing, network, rate limit, empty or
+        changed layout) and there is no cached copy and no bundled series for
+        the ticker. When there is one, it is returned with a FallbackWarning.
+    """
+    symbol = _check_symbol(ticker).upper()
+    path = Path(cache_dir or DEFAULT_CACHE_DIR).expanduser() / f"yahoo_{symbol}.csv"
+    return _fetch("yfinance", symbol, lambda: _download_yahoo(symbol), path,
+                  _lookup().get(symbol.lower()), start, end, refresh)
+
+
+def fetch_ashare(code: str, start=None, end=None, *, adjust: str = "",
+                 cache_dir: str | os.PathLike | None = None, refresh: bool = False
+                 ) -> pd.DataFrame:
+    """Daily bars of a Shanghai/Shenzhen stock from East Money (akshare), cached on disk.
+
+    Cached as ``<cache_dir>/ashare_<code>[_<adjust>].csv``; later calls read
+    the cache unless ``refresh=True``. Fallbacks as in :func:`fetch_yahoo`,
+    but the bundled stocks hold raw prices, so with ``adjust`` there is no
+    bundled fallback.
+
+    Parameters
+    ----------
+    code : str
+        Stock code: ``"600000"``, ``"sh600000"`` or ``"600000.SH"``.
+    start, end : str or date, optional
+        First and last date returned, inclusive.
+    adjust : {"", "qfq", "hfq"}, default ""
+        Raw prices, forward- or backward-adjusted (akshare's ``adjust``).
+    cache_dir : str or PathLike, optional
+        Folder of the cache, created on demand (default ``~/.cache/stocklearn``).
+    refresh : bool, default False
+        Download even when a cached copy exists.
+
+    Returns
+    -------
+    DataFrame
+        Validated OHLCV frame with ``amount`` in CNY.
+
+    Raises
+    ------
+    SymbolError
+        Malformed code (``DataError`` for an unknown ``adjust``).
+    FetchError
+        The download failed and there is no cached or bundled copy.
+    """
+    digits = _ashare_code(code)
+    if adjust not in ("", "qfq", "hfq"):
+        raise DataError(f"adjust must be '', 'qfq' or 'hfq', got {adjust!r}")
+    path = (Path(cache_dir or DEFAULT_CACHE_DIR).expanduser()
+            / f"ashare_{digits}{'_' + adjust if adjust else ''}.csv")
+    stocks = {meta["symbol"][:6]: name for name, meta in _registry().items()
+              if meta["market"] == "CN" and meta["prices"] == "raw"}
+    bundled = None if adjust else stocks.get(digits)
+    return _fetch("akshare", digits, lambda: _download_ashare(digits, adjust), path, bundled,
+                  start, end, refresh)

@@ -1,0 +1,318 @@
+"""Tests of stocklearn.data: bundled data, vendor layouts, validation, fetchers (no network)."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocklearn import data
+from stocklearn.data import (
+    DataError,
+    FallbackWarning,
+    FetchError,
+    SymbolError,
+    UnknownDatasetError,
+    ValidationError,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REGISTRY = json.loads((Path(data.__file__).parent / "datasets" / "registry.json").read_text())
+NDX_WINDOW = ("2024-05-28", "2024-06-10")
+SPDB_WINDOW = ("2021-03-01", "2021-03-12")
+
+
+@pytest.fixture
+def bars() -> pd.DataFrame:
+    """Ten real NASDAQ-100 bars, 2024-05-28..2024-06-10."""
+    return data.load("nasdaq100", *NDX_WINDOW)
+
+
+def yf_frame(df: pd.DataFrame, ticker: str = "^NDX") -> pd.DataFrame:
+    """``df`` as ``yf.download`` returns it in memory: (Price, Ticker) columns."""
+    out = df.rename(columns=str.capitalize).rename_axis("Date")
+    out.insert(0, "Adj Close", out["Close"])
+    out.columns = pd.MultiIndex.from_product([out.columns, [ticker]], names=["Price", "Ticker"])
+    return out
+
+
+def plain_csv(df: pd.DataFrame) -> io.StringIO:
+    return io.StringIO(df.to_csv(date_format="%Y-%m-%d"))
+
+
+# --------------------------------------------------------------------------- bundled data
+def test_list_datasets_table():
+    table = data.list_datasets()
+    assert table.index.name == "name"
+    assert list(table.index) == list(REGISTRY)
+    assert list(table.columns) == ["description", "market", "currency", "prices", "first",
+                                   "last", "rows", "vendor", "symbol"]
+    assert set(table["prices"]) <= {"index", "raw", "adjusted"}
+    assert table.loc["csi300", "symbol"] == "000300.SH"
+    assert table.loc["nasdaq100", "first"] == pd.Timestamp("1985-10-01")
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_bundled_dataset_loads_validates_and_matches_registry(name):
+    meta = REGISTRY[name]
+    assert data.verify_checksum(name) == meta["sha256"]
+    df = data.load(name)
+    pd.testing.assert_frame_equal(data.validate_ohlcv(df), df)
+    assert df.index.name == "date" and isinstance(df.index, pd.DatetimeIndex)
+    assert list(df.columns[:5]) == ["open", "high", "low", "close", "volume"]
+    assert set(df.dtypes) == {np.dtype("float64")}
+    assert len(df) == meta["rows"]
+    assert df.index[0] == pd.Timestamp(meta["first"])
+    assert df.index[-1] == pd.Timestamp(meta["last"])
+
+
+def test_csi300_matches_lu_2024_table_1():
+    close = data.load("csi300", "2014-12-08", "2024-06-11")["close"]
+    assert len(close) == 2311
+    assert [round(v, 2) for v in (close.mean(), close.std(), close.min(), close.max())] == [
+        3933.56, 599.43, 2853.76, 5807.72]
+
+
+def test_nasdaq100_matches_paper_min_max():
+    close = data.load("nasdaq100", "2014-11-21", "2024-06-11")["close"]
+    assert len(close) == 2403
+    assert (round(close.min(), 2), round(close.max(), 2)) == (3947.80, 19210.18)
+
+
+@pytest.mark.parametrize(("alias", "name"), [("000300.SH", "csi300"), ("^NDX", "nasdaq100"),
+                                             ("ndx", "nasdaq100"), ("sh600000", "spdb_600000")])
+def test_load_accepts_symbols_and_aliases(alias, name):
+    pd.testing.assert_frame_equal(data.load(alias, *NDX_WINDOW if name == "nasdaq100" else ()),
+                                  data.load(name, *NDX_WINDOW if name == "nasdaq100" else ()))
+
+
+def test_load_returns_a_fresh_copy(bars):
+    bars.iloc[0, 0] = -1.0
+    assert data.load("nasdaq100", *NDX_WINDOW).iloc[0, 0] == 18855.15
+
+
+def test_load_window_is_inclusive(bars):
+    assert (bars.index[0], bars.index[-1], len(bars)) == (
+        pd.Timestamp("2024-05-28"), pd.Timestamp("2024-06-10"), 10)
+
+
+def test_load_empty_window_raises():
+    with pytest.raises(DataError, match="no rows from 2030-01-01.*covers 1985-10-01"):
+        data.load("nasdaq100", start="2030-01-01")
+
+
+def test_load_bad_date_raises():
+    with pytest.raises(DataError, match="start='yesterday' is not a date"):
+        data.load("nasdaq100", start="yesterday")
+
+
+def test_unknown_dataset_suggests_closest_name():
+    with pytest.raises(UnknownDatasetError, match="unknown data set 'nasdaq'") as err:
+        data.load("nasdaq")
+    assert "Did you mean 'nasdaq100'?" in str(err.value)
+    assert "csi300" in str(err.value) and "sp500" in str(err.value)
+
+
+def test_checksum_mismatch_raises(monkeypatch):
+    monkeypatch.setitem(data._registry()["aapl"], "sha256", "0" * 64)
+    with pytest.raises(DataError, match="checksum mismatch for aapl.csv"):
+        data.verify_checksum("aapl")
+
+
+# --------------------------------------------------------------------------- validation
+def _swap(df):
+    return df.iloc[[0, 1, 2, 4, 3, 5, 6, 7, 8, 9]]
+
+
+def _duplicate(df):
+    return df.set_axis(df.index[[0, 1, 2, 3, 4, 4, 6, 7, 8, 9]])
+
+
+def _set(row, col, value):
+    def mutate(df):
+        df.iloc[row, df.columns.get_loc(col)] = value(df.iloc[row]) if callable(value) else value
+        return df
+    return mutate
+
+
+@pytest.mark.parametrize(("mutate", "problem", "date"), [
+    (_swap, "dates not in increasing order", "2024-05-31 after 2024-06-03"),
+    (_duplicate, "duplicate dates", "2024-06-03"),
+    (_set(2, "close", np.nan), "missing or non-numeric values in 'close'", "2024-05-30"),
+    (_set(1, "low", 0.0), "non-positive prices", "2024-05-29"),
+    (_set(1, "low", -5.0), "non-positive prices", "2024-05-29"),
+    (_set(6, "high", lambda r: r["low"] - 1), "high < low", "2024-06-05"),
+    (_set(7, "open", lambda r: r["high"] + 0.01), "open outside [low, high]", "2024-06-06"),
+    (_set(8, "close", lambda r: r["low"] - 0.01), "close outside [low, high]", "2024-06-07"),
+    (_set(9, "volume", -1.0), "negative volume", "2024-06-10"),
+])
+def test_validate_names_problem_and_date(bars, mutate, problem, date):
+    with pytest.raises(ValidationError) as err:
+        data.validate_ohlcv(mutate(bars))
+    assert problem in str(err.value) and date in str(err.value)
+
+
+def test_validate_missing_column(bars):
+    with pytest.raises(ValidationError, match=r"missing required columns \['volume'\]"):
+        data.validate_ohlcv(bars.drop(columns="volume"))
+
+
+def test_validate_needs_datetime_index(bars):
+    with pytest.raises(ValidationError, match="must be a DatetimeIndex.*'2024-05-28'"):
+        data.validate_ohlcv(bars.set_axis(bars.index.strftime("%Y-%m-%d")))
+
+
+def test_unparseable_date_names_the_row(bars):
+    text = plain_csv(bars).getvalue().replace("2024-06-04", "2024-06-4x")
+    with pytest.raises(ValidationError, match="unparseable.*row 5: '2024-06-4x'"):
+        data.load_csv(io.StringIO(text))
+
+
+@pytest.mark.parametrize(("mutate", "problem"), [(_swap, "not in increasing order"),
+                                                 (_duplicate, "duplicate dates")])
+def test_plain_csv_is_never_silently_sorted(bars, mutate, problem):
+    with pytest.raises(ValidationError, match=problem):
+        data.load_csv(plain_csv(mutate(bars)))
+
+
+# --------------------------------------------------------------------------- vendor layouts
+@pytest.mark.parametrize(("fixture", "name", "window"), [
+    ("yfinance_multilevel_ndx.csv", "nasdaq100", NDX_WINDOW),
+    ("yahoo_flat_ndx.csv", "nasdaq100", NDX_WINDOW),
+    ("tushare_daily_600000.csv", "spdb_600000", SPDB_WINDOW),
+    ("akshare_hist_600000.csv", "spdb_600000", SPDB_WINDOW),
+])
+def test_vendor_layout_normalises_to_bundled_rows(fixture, name, window):
+    got = data.load_csv(FIXTURES / fixture)
+    pd.testing.assert_frame_equal(got, data.load(name, *window), check_exact=False, rtol=1e-12)
+
+
+def test_akshare_file_saved_as_gb18030():
+    raw = (FIXTURES / "akshare_hist_600000.csv").read_text("utf-8").encode("gb18030")
+    pd.testing.assert_frame_equal(data.load_csv(io.BytesIO(raw)),
+                                  data.load_csv(FIXTURES / "akshare_hist_600000.csv"))
+
+
+def test_plain_layout_round_trips(bars):
+    pd.testing.assert_frame_equal(data.load_csv(plain_csv(bars)), bars)
+    pd.testing.assert_frame_equal(data.normalize_ohlcv(bars), bars)
+
+
+def test_yf_download_multiindex_frame(bars):
+    pd.testing.assert_frame_equal(data.normalize_ohlcv(yf_frame(bars)), bars)
+
+
+def test_several_tickers_raise(bars):
+    both = pd.concat([yf_frame(bars, "^NDX"), yf_frame(bars, "QQQ")], axis=1)
+    with pytest.raises(ValidationError, match="2 tickers"):
+        data.normalize_ohlcv(both)
+
+
+def test_use_adj_close_scales_all_prices(bars):
+    frame = yf_frame(bars).droplevel("Ticker", axis=1)
+    frame["Adj Close"] = frame["Close"] / 2
+    adjusted = data.normalize_ohlcv(frame, use_adj_close=True)
+    pd.testing.assert_frame_equal(adjusted[["open", "high", "low", "close"]],
+                                  bars[["open", "high", "low", "close"]] / 2)
+    with pytest.raises(ValidationError, match="needs an 'Adj Close' column"):
+        data.normalize_ohlcv(bars, use_adj_close=True)
+
+
+# --------------------------------------------------------------------------- fetchers
+@pytest.mark.parametrize(("ticker", "problem"), [
+    ("../etc", "path separator"), ("a b", "whitespace"), ("", "empty"), ("   ", "empty"),
+    ("A" * 21, "longer than 20"), ("AB$C", "characters ['$']"), (123, "must be a string"),
+])
+def test_bad_ticker_raises(ticker, problem, tmp_path):
+    with pytest.raises(SymbolError) as err:
+        data.fetch_yahoo(ticker, cache_dir=tmp_path)
+    assert problem in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code", ["60000", "sh60000a", "600000.HK"])
+def test_bad_ashare_code_raises(code, tmp_path):
+    with pytest.raises(SymbolError, match="not an A-share stock code"):
+        data.fetch_ashare(code, cache_dir=tmp_path)
+
+
+def _fail(*args):
+    raise ConnectionError("network down")
+
+
+def test_fetch_yahoo_success_writes_cache_then_reads_it(monkeypatch, tmp_path, bars):
+    monkeypatch.setattr(data, "_download_yahoo", lambda symbol: yf_frame(bars))
+    got = data.fetch_yahoo("^ndx", "2024-06-03", cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(got, bars.loc["2024-06-03":])
+    cache = tmp_path / "yahoo_^NDX.csv"
+    pd.testing.assert_frame_equal(data.load_csv(cache), bars)
+    monkeypatch.setattr(data, "_download_yahoo", _fail)
+    pd.testing.assert_frame_equal(data.fetch_yahoo("^NDX", cache_dir=tmp_path), bars)
+
+
+def test_fetch_yahoo_falls_back_to_cache(monkeypatch, tmp_path, bars):
+    bars.to_csv(tmp_path / "yahoo_^NDX.csv")
+    monkeypatch.setattr(data, "_download_yahoo", _fail)
+    with pytest.warns(FallbackWarning, match="network down.*cached copy.*2024-05-28 to 2024-06-10"):
+        got = data.fetch_yahoo("^NDX", cache_dir=tmp_path, refresh=True)
+    pd.testing.assert_frame_equal(got, bars)
+
+
+@pytest.mark.parametrize("vendor_result", [_fail, lambda symbol: pd.DataFrame(),
+                                           lambda symbol: pd.DataFrame({"x": [1.0]})])
+def test_fetch_yahoo_falls_back_to_bundled(monkeypatch, tmp_path, vendor_result):
+    monkeypatch.setattr(data, "_download_yahoo", vendor_result)
+    with pytest.warns(FallbackWarning, match="bundled data set 'nasdaq100'"):
+        got = data.fetch_yahoo("^NDX", *NDX_WINDOW, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(got, data.load("nasdaq100", *NDX_WINDOW))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fetch_yahoo_without_fallback_raises(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "_download_yahoo", _fail)
+    with pytest.raises(FetchError, match="'ZZZZ' failed.*network down.*no cached copy"):
+        data.fetch_yahoo("zzzz", cache_dir=tmp_path)
+
+
+def test_missing_yfinance_gives_install_hint(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "yfinance", None)
+    with pytest.raises(FetchError, match=r"pip install 'stocklearn\[online\]'"):
+        data.fetch_yahoo("ZZZZ", cache_dir=tmp_path)
+    with pytest.warns(FallbackWarning, match=r"yfinance is not installed: pip install"):
+        data.fetch_yahoo("AAPL", cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("code", ["600000", "sh600000", "600000.SH"])
+def test_fetch_ashare_success(monkeypatch, tmp_path, code):
+    vendor = pd.read_csv(FIXTURES / "akshare_hist_600000.csv")
+    monkeypatch.setattr(data, "_download_ashare", lambda digits, adjust: vendor)
+    got = data.fetch_ashare(code, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(got, data.load("spdb_600000", *SPDB_WINDOW),
+                                  check_exact=False, rtol=1e-12)
+    assert [p.name for p in tmp_path.iterdir()] == ["ashare_600000.csv"]
+
+
+def test_fetch_ashare_falls_back_to_bundled_raw_prices_only(monkeypatch, tmp_path):
+    monkeypatch.setattr(data, "_download_ashare", _fail)
+    with pytest.warns(FallbackWarning, match="bundled data set 'spdb_600000'.*raw prices"):
+        got = data.fetch_ashare("600000.SH", *SPDB_WINDOW, cache_dir=tmp_path)
+    assert len(got) == 10
+    with pytest.raises(FetchError, match="no bundled data set"):
+        data.fetch_ashare("600000", adjust="qfq", cache_dir=tmp_path)
+    with pytest.raises(DataError, match="adjust must be"):
+        data.fetch_ashare("600000", adjust="forward", cache_dir=tmp_path)
+
+
+def test_dataset_info_lists_ex_dividend_events():
+    info = data.dataset_info("600000.SH")
+    assert info["name"] == "spdb_600000"
+    dates = [e["date"] for e in info["events"]]
+    assert "2020-07-23" in dates
+    df = data.load("spdb_600000", "2020-07-22", "2020-07-23")
+    event = info["events"][dates.index("2020-07-23")]
+    assert df["close"].iloc[0] == event["prev_close"]
