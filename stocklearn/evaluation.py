@@ -1,0 +1,262 @@
+"""Comparison tables: models over seeds against baselines, and our numbers against the paper's.
+
+* :func:`score`: RMSE, MAE, MAPE, MASE and direction accuracy of several
+  forecasts of the same rows, mean and std over seeds, and a Diebold-Mariano
+  p-value against a reference forecast (persistence by default).
+* :func:`paper_comparison` / :func:`compare_scores`: the book's table, one row
+  per experiment: the paper's number and its source, ours (mean and std over
+  seeds), the baselines, and the DM p-value of ours against persistence.
+* :func:`format_table`: the same table as strings ("58.31 ± 1.20",
+  "<0.001"), ready to show in a notebook or a Jupyter Book page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from stocklearn.metrics import METRICS, diebold_mariano, evaluate
+
+STD = " std"
+"""Suffix of the column holding the standard deviation over seeds of another column."""
+
+
+def _seeds(forecast, m: int, name: Hashable) -> np.ndarray:
+    """A forecast as an (n_seeds, m) float array."""
+    a = np.asarray(forecast, dtype=float)
+    a = a[None, :] if a.ndim == 1 else a
+    if a.ndim != 2 or a.shape[1] != m:
+        raise ValueError(f"forecast {name!r} has shape {np.shape(forecast)}; expected ({m},) or "
+                         f"(n_seeds, {m}) for {m} actual values (score one target at a time)")
+    return a
+
+
+def score(
+    actual,
+    forecasts: Mapping[str, np.ndarray | list],
+    *,
+    previous,
+    train_series,
+    reference: str | None = "persistence",
+) -> pd.DataFrame:
+    """Score several forecasts of the same rows, each over one or more seeds.
+
+    Parameters
+    ----------
+    actual : array-like, shape (m,)
+        True prices of the forecast rows (e.g. ``ds.actual("test")``).
+    forecasts : mapping of name to array-like
+        Each forecast in prices, shape ``(m,)`` or ``(n_seeds, m)`` (a list of
+        per-seed arrays works too), e.g. ``{"LSTM": result.arrays["test_pred"],
+        "persistence": ds.persistence("test"), "linear": linear_on_window(df, ds)}``.
+    previous : array-like, shape (m,)
+        Actual price on each window's last input row (for direction accuracy).
+    train_series : array-like
+        The target over the training rows (for the MASE scale).
+    reference : str or None, default "persistence"
+        Name of the forecast the others are tested against; None for no test.
+
+    Returns
+    -------
+    DataFrame
+        One row per forecast; columns RMSE, MAE, MAPE (%), MASE, DA (share),
+        each the mean over seeds, each followed by its ``" std"`` over seeds
+        (ddof 1; NaN for a single forecast), ``seeds``, and ``DM p``.
+
+    Notes
+    -----
+    ``DM p`` is the two-sided p-value of the Diebold-Mariano test
+    (:func:`stocklearn.metrics.diebold_mariano`, squared errors, horizon 1)
+    of equal accuracy of this forecast and the reference. For a forecast over
+    several seeds the test uses the errors of the seed-mean forecast (an
+    ensemble of the seeds), so it answers "is this model, averaged over
+    seeds, more accurate than the reference?". The reference's own row is NaN.
+    """
+    actual = np.asarray(actual, dtype=float)
+    m = len(actual)
+    if reference is not None and reference not in forecasts:
+        raise ValueError(f"reference forecast {reference!r} is not among the forecasts "
+                         f"{list(forecasts)}; add it or pass reference=None")
+    ref_error = (None if reference is None
+                 else actual - _seeds(forecasts[reference], m, reference).mean(axis=0))
+    rows = {}
+    for name, forecast in forecasts.items():
+        seeds = _seeds(forecast, m, name)
+        per_seed = pd.DataFrame([evaluate(actual, s, y_prev=previous, y_train=train_series)
+                                 for s in seeds])
+        row: dict[str, float] = {}
+        for metric in METRICS:
+            row[metric] = per_seed[metric].mean()
+            row[metric + STD] = per_seed[metric].std(ddof=1) if len(seeds) > 1 else np.nan
+        row["seeds"] = len(seeds)
+        if ref_error is not None:
+            row["DM p"] = (np.nan if name == reference else
+                           diebold_mariano(actual - seeds.mean(axis=0), ref_error)[1])
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _paper_values(paper: pd.Series | pd.DataFrame, column: str | None) -> pd.DataFrame:
+    """The paper's numbers as a frame with columns ``paper`` and ``source``."""
+    if isinstance(paper, pd.Series):
+        return pd.DataFrame({"paper": paper.astype(float), "source": paper.attrs.get("source")})
+    numeric = [c for c in paper.columns if c != "source"]
+    if column is None:
+        if len(numeric) != 1:
+            raise ValueError(f"the paper's table has columns {numeric}: say which with column=")
+        column = numeric[0]
+    source = paper["source"] if "source" in paper.columns else None
+    return pd.DataFrame({"paper": paper[column].astype(float), "source": source})
+
+
+def _comparison(paper: pd.Series | pd.DataFrame, column: str | None,
+                rows: Mapping[Hashable, dict]) -> pd.DataFrame:
+    """Join the paper's numbers with our rows, in the paper's order then ours."""
+    table = _paper_values(paper, column)
+    ours = pd.DataFrame.from_dict(rows, orient="index")
+    if isinstance(table.index, pd.MultiIndex) and len(ours):
+        ours.index = pd.MultiIndex.from_tuples(ours.index, names=table.index.names)
+    else:
+        ours.index.name = table.index.name
+    extra = [k for k in ours.index if k not in table.index]
+    return table.reindex(list(table.index) + extra).join(ours)
+
+
+def paper_comparison(
+    paper: pd.Series | pd.DataFrame,
+    ours: Mapping[Hashable, float | Iterable[float]],
+    baselines: Mapping[str, Mapping[Hashable, float]] | None = None,
+    *,
+    column: str | None = None,
+    dm_p: Mapping[Hashable, float] | None = None,
+) -> pd.DataFrame:
+    """The book's table: the paper's number beside ours and the baselines, per experiment.
+
+    Parameters
+    ----------
+    paper : Series or DataFrame
+        The paper's numbers indexed by experiment, e.g. ``papers.lu2024_rmse()``
+        (index (index, model)); a ``source`` column is carried along.
+    ours : mapping of experiment to float or per-seed values
+        Keys are index labels of ``paper`` (tuples for a MultiIndex).
+        Experiments the paper lacks are appended.
+    baselines : mapping of baseline name to (mapping of experiment to float), optional
+        E.g. ``{"persistence": {...}, "linear": {...}}``: one column each.
+    column : str, optional
+        Which column of ``paper`` holds the number (e.g. "test"); needed when
+        it has more than one besides ``source``.
+    dm_p : mapping of experiment to float, optional
+        Diebold-Mariano p-value of ours against persistence.
+
+    Returns
+    -------
+    DataFrame
+        Columns paper, source, ours, ours std (ddof 1; NaN for one value),
+        seeds, one per baseline, DM p. Render it with :func:`format_table`.
+    """
+    rows = {}
+    for key, values in ours.items():
+        v = np.atleast_1d(np.asarray(values, dtype=float))
+        rows[key] = {"ours": v.mean(), "ours" + STD: v.std(ddof=1) if len(v) > 1 else np.nan,
+                     "seeds": len(v)}
+        for name, by_experiment in (baselines or {}).items():
+            rows[key][name] = by_experiment.get(key, np.nan)
+        if dm_p is not None:
+            rows[key]["DM p"] = dm_p.get(key, np.nan)
+    return _comparison(paper, column, rows)
+
+
+def compare_scores(
+    paper: pd.Series | pd.DataFrame,
+    scores: Mapping[Hashable, pd.DataFrame],
+    *,
+    model: str | Mapping[Hashable, str],
+    metric: str = "RMSE",
+    baselines: Iterable[str] = ("persistence", "linear"),
+    column: str | None = None,
+) -> pd.DataFrame:
+    """:func:`paper_comparison` built from one :func:`score` table per experiment.
+
+    Parameters
+    ----------
+    paper : Series or DataFrame
+        As in :func:`paper_comparison`.
+    scores : mapping of experiment to DataFrame
+        The output of :func:`score` for each experiment.
+    model : str or mapping of experiment to str
+        The row of each score table that is "ours".
+    metric : str, default "RMSE"
+        Column of the score tables to compare (the paper's metric).
+    baselines : iterable of str, default ("persistence", "linear")
+        Rows of the score tables shown as baseline columns (skipped when absent).
+    column : str, optional
+        As in :func:`paper_comparison`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`paper_comparison`; ``DM p`` is the score table's
+        (against its reference forecast).
+    """
+    rows = {}
+    for key, table in scores.items():
+        name = model if isinstance(model, str) else model[key]
+        row = table.loc[name]
+        rows[key] = {"ours": row[metric], "ours" + STD: row[metric + STD],
+                     "seeds": row["seeds"]}
+        for b in baselines:
+            if b in table.index:
+                rows[key][b] = table.loc[b, metric]
+        if "DM p" in table.columns:
+            rows[key]["DM p"] = row["DM p"]
+    return _comparison(paper, column, rows)
+
+
+def _number(value, decimals: int) -> str:
+    return "–" if pd.isna(value) else f"{value:.{decimals}f}"
+
+
+def _p_value(value) -> str:
+    return "–" if pd.isna(value) else ("<0.001" if value < 0.001 else f"{value:.3f}")
+
+
+def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.DataFrame:
+    """The table as strings for display: "58.31 ± 1.20", p-values "0.003" or "<0.001".
+
+    Every column ``c`` that has a ``c + " std"`` partner becomes ``"mean ± std"``
+    (just the mean when the std is NaN); ``p`` columns (``DM p``) get three
+    decimals; ``seeds`` stays an integer; text columns are kept; missing
+    values show as "–".
+
+    Parameters
+    ----------
+    df : DataFrame
+        From :func:`score`, :func:`paper_comparison` or :func:`compare_scores`.
+    decimals : int or mapping of column to int, default 2
+        Decimals of numbers; a mapping gives them per column (others get 2).
+
+    Returns
+    -------
+    DataFrame
+        Same index, the std columns folded in, all cells strings.
+    """
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        if col.endswith(STD) and col[: -len(STD)] in df.columns:
+            continue
+        d = decimals.get(col, 2) if isinstance(decimals, Mapping) else decimals
+        values = df[col]
+        if col == "seeds":
+            out[col] = [_number(v, 0) for v in values]
+        elif col == "p" or col.endswith(" p"):
+            out[col] = [_p_value(v) for v in values]
+        elif not pd.api.types.is_numeric_dtype(values):
+            out[col] = ["–" if pd.isna(v) else str(v) for v in values]
+        elif col + STD in df.columns:
+            out[col] = [_number(v, d) + ("" if pd.isna(s) else f" ± {s:.{d}f}")
+                        for v, s in zip(values, df[col + STD], strict=True)]
+        else:
+            out[col] = [_number(v, d) for v in values]
+    return out

@@ -1,0 +1,164 @@
+"""One Keras builder per architecture; sizes are arguments, every layer is visible.
+
+Each builder returns a compiled :class:`keras.Model` that maps windows of
+shape ``(window, n_features)`` to ``n_outputs`` numbers, trained with Adam.
+
+Why ``jit_compile="auto"`` (Keras' own default) everywhere: XLA does speed up
+recurrent layers on a CPU, but Keras switches it off whenever TensorFlow op
+determinism is on, and :func:`stocklearn.training.set_seed` turns that on, so
+``jit_compile=True`` would only add a warning. "auto" means no XLA on a CPU
+or under op determinism. Seconds per epoch measured by
+``benchmarks/epoch_times.py`` (1200 windows, 1 feature, batch 32, 2 CPU
+cores, TensorFlow 2.21; XLA timed without op determinism; losses agree to
+1e-7)::
+
+    model       window   no XLA   XLA
+    SimpleRNN        1     0.09   0.14   (same within noise)
+    SimpleRNN     20/60  0.29/0.32  0.14/0.17
+    LSTM             1     0.14   0.15
+    LSTM          20/60  0.25/0.61  0.14/0.22
+    GRU              1     0.11   0.11
+    GRU           20/60  0.28/0.70  0.13/0.23
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def compile_adam(
+    model: keras.Model, *, loss: str = "mse", learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """Compile ``model`` with Adam and ``loss`` ("mse", "mae", "huber", ...); return it."""
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,
+                  jit_compile=jit_compile)
+    return model
+
+
+def simple_rnn(
+    window: int, n_features: int, *, units: int = 50, n_outputs: int = 1, loss: str = "mse",
+    learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """One SimpleRNN layer and a linear output: ``units * (units + n_features + 1)`` weights.
+
+    Parameters
+    ----------
+    window, n_features : int
+        Shape of one input window.
+    units : int, default 50
+    n_outputs : int, default 1
+    loss : str, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(window, n_features)),
+        layers.SimpleRNN(units),
+        layers.Dense(n_outputs),
+    ], name="simple_rnn")
+    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+
+
+def lstm(
+    window: int, n_features: int, *, units: int = 50, n_outputs: int = 1, loss: str = "mse",
+    learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """One LSTM layer and a linear output: ``4 * units * (units + n_features + 1)`` weights.
+
+    Parameters
+    ----------
+    window, n_features : int
+        Shape of one input window.
+    units : int, default 50
+    n_outputs : int, default 1
+    loss : str, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(window, n_features)),
+        layers.LSTM(units),
+        layers.Dense(n_outputs),
+    ], name="lstm")
+    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+
+
+def gru(
+    window: int, n_features: int, *, units: int = 50, n_outputs: int = 1, loss: str = "mse",
+    learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """One GRU layer and a linear output: ``3 * units * (units + n_features + 2)`` weights.
+
+    Keras' GRU has ``reset_after=True``: two bias vectors per gate, hence the ``+ 2``.
+
+    Parameters
+    ----------
+    window, n_features : int
+        Shape of one input window.
+    units : int, default 50
+    n_outputs : int, default 1
+    loss : str, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+    """
+    model = keras.Sequential([
+        keras.Input(shape=(window, n_features)),
+        layers.GRU(units),
+        layers.Dense(n_outputs),
+    ], name="gru")
+    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+
+
+def stacked_lstm(
+    window: int, n_features: int, *, units: tuple[int, ...] = (64, 32), dropout: float = 0.2,
+    dense: int | None = 16, n_outputs: int = 1, loss: str = "mse", learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """LSTM layers with dropout after each, a small ReLU dense head and a linear output.
+
+    Parameters
+    ----------
+    window, n_features : int
+        Shape of one input window.
+    units : tuple of int, default (64, 32)
+        Units of each LSTM layer, first to last; all but the last return sequences.
+    dropout : float, default 0.2
+        Dropout rate after each LSTM layer.
+    dense : int or None, default 16
+        Units of the ReLU head; None for no head.
+    n_outputs : int, default 1
+    loss : str, default "mse"
+        E.g. "huber" for a loss less sensitive to large errors.
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+    """
+    model = keras.Sequential([keras.Input(shape=(window, n_features))], name="stacked_lstm")
+    for i, n in enumerate(units):
+        model.add(layers.LSTM(n, return_sequences=i < len(units) - 1))
+        model.add(layers.Dropout(dropout))
+    if dense:
+        model.add(layers.Dense(dense, activation="relu"))
+    model.add(layers.Dense(n_outputs))
+    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)

@@ -1,0 +1,338 @@
+"""Seeds, run profiles, training without a look at the test part, and repeats over seeds.
+
+* :func:`set_seed` is the one place that seeds Python, NumPy and TensorFlow.
+* :func:`get_profile` picks the ``fast`` or ``full`` settings of a chapter;
+  it is the only function of the package that reads an environment variable
+  (``STOCKLEARN_PROFILE``).
+* :func:`fit` trains on the training windows of a :class:`~stocklearn.prep.Dataset`,
+  early-stops on its validation slice, and refuses any window whose target
+  lies in the test part.
+* :func:`repeat` runs one experiment over several seeds and summarises it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from stocklearn.prep import Dataset
+
+PROFILE_ENV = "STOCKLEARN_PROFILE"
+
+
+# --------------------------------------------------------------------------- seeds
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the Keras backend, and make TensorFlow ops deterministic.
+
+    Calls :func:`keras.utils.set_random_seed` and, on the TensorFlow backend,
+    ``tf.config.experimental.enable_op_determinism()`` (safe to call again).
+    With both, the same seed gives bit-identical training on the same machine;
+    other oneDNN or thread settings may change the last bits.
+
+    Parameters
+    ----------
+    seed : int
+        Any non-negative integer.
+    """
+    keras.utils.set_random_seed(int(seed))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+# --------------------------------------------------------------------------- profiles
+@dataclass(frozen=True)
+class Profile:
+    """Settings of a run: ``fast`` for checks and CI, ``full`` for the published numbers.
+
+    Attributes
+    ----------
+    name : str
+        ``"fast"`` or ``"full"``.
+    seeds : tuple of int
+        Seeds every experiment is repeated over.
+    """
+
+    name: str
+    seeds: tuple[int, ...]
+
+    def pick(self, *, fast: Any, full: Any) -> Any:
+        """The value given for this profile, e.g. ``profile.pick(fast=5, full=100)``."""
+        return fast if self.name == "fast" else full
+
+
+PROFILES = {
+    "fast": Profile("fast", (0, 1)),
+    "full": Profile("full", (0, 1, 2, 3, 4)),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The run profile: ``name`` if given, else ``$STOCKLEARN_PROFILE``, else ``"fast"``.
+
+    Parameters
+    ----------
+    name : str, optional
+        ``"fast"`` or ``"full"`` (a notebook's ``PROFILE`` parameter).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ValueError
+        For any other name.
+    """
+    chosen = name or os.environ.get(PROFILE_ENV) or "fast"
+    if chosen not in PROFILES:
+        raise ValueError(f"unknown profile {chosen!r}: choose one of {', '.join(PROFILES)}")
+    return PROFILES[chosen]
+
+
+# --------------------------------------------------------------------------- fit
+class EpochLog(keras.callbacks.Callback):
+    """Time every epoch; print one clean line every ``every`` epochs (0: never).
+
+    Keras' own ``verbose=1`` progress bar writes backspaces into notebooks;
+    this prints e.g. ``epoch 10/100  loss 0.0012  val_loss 0.0015  0.4 s/epoch``.
+    """
+
+    def __init__(self, every: int = 0) -> None:
+        super().__init__()
+        self.every = every
+        self.times: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.times.append(time.perf_counter() - self._start)
+        done, total = epoch + 1, self.params.get("epochs", epoch + 1)
+        if self.every and (done % self.every == 0 or done in (1, total)):
+            values = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items())
+            recent = self.times[-self.every:]
+            print(f"epoch {done}/{total}  {values}  {np.mean(recent):.2g} s/epoch", flush=True)
+
+
+def check_no_test_targets(ds: Dataset) -> None:
+    """Raise ValueError when a training or validation target lies in the test part."""
+    first_test = ds.split.test[0]
+    for name in ("train", "val"):
+        pos = ds.part(name).target_pos
+        if len(pos) and pos.max() >= first_test:
+            raise ValueError(
+                f"{name} windows reach into the test part: a target at row {int(pos.max())}, "
+                f"but the test part starts at row {first_test}"
+            )
+
+
+def fit(
+    model: keras.Model,
+    ds: Dataset,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    patience: int | None = None,
+    verbose: int = 0,
+    shuffle: bool = True,
+) -> keras.callbacks.History:
+    """Train ``model`` on the training windows of ``ds``; never on its test part.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled model taking ``ds.train.X``.
+    ds : Dataset
+        Made by :func:`stocklearn.prep.make_dataset`.
+    epochs : int
+        Maximum number of epochs.
+    batch_size : int, default 32
+    patience : int, optional
+        Stop when the validation loss has not improved for ``patience`` epochs
+        and restore the best weights. Needs a validation slice
+        (``chronological_split(..., val=...)``).
+    verbose : int, default 0
+        0 prints nothing; ``k > 0`` prints one line every ``k`` epochs
+        (and after the first and the last).
+    shuffle : bool, default True
+        Shuffle the training windows every epoch (their order in time is kept
+        inside each window).
+
+    Returns
+    -------
+    keras.callbacks.History
+        ``history.history`` holds ``loss`` (and ``val_loss`` when there is a
+        validation slice) per epoch, and ``epoch_time``, seconds per epoch.
+
+    Raises
+    ------
+    ValueError
+        When a training or validation target lies in the test part, or when
+        ``patience`` is given without a validation slice.
+    """
+    check_no_test_targets(ds)
+    has_val = len(ds.val) > 0
+    if patience is not None and not has_val:
+        raise ValueError("early stopping (patience) needs a validation slice; split with val=...")
+    log = EpochLog(every=verbose)
+    callbacks: list[keras.callbacks.Callback] = [log]
+    if patience is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=patience, restore_best_weights=True))
+    history = model.fit(
+        ds.train.X, ds.train.y,
+        validation_data=(ds.val.X, ds.val.y) if has_val else None,
+        epochs=epochs, batch_size=batch_size, shuffle=shuffle, callbacks=callbacks, verbose=0,
+    )
+    history.history["epoch_time"] = log.times
+    if verbose and patience is not None and len(log.times) < epochs:
+        best = int(np.argmin(history.history["val_loss"])) + 1
+        print(f"early stop after epoch {len(log.times)}; weights of epoch {best} restored")
+    return history
+
+
+def predict(model: keras.Model, X: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+    """Model output for ``X`` as a NumPy array, quietly and in large batches.
+
+    Parameters
+    ----------
+    model : keras.Model
+    X : ndarray, shape (m, window, n_features)
+    batch_size : int, default 1024
+
+    Returns
+    -------
+    ndarray
+        Shape (m,) for one output, (m, k) for ``k`` outputs (the outputs of a
+        multi-output model are joined along the last axis).
+    """
+    out = model.predict(X, batch_size=batch_size, verbose=0)
+    parts = out if isinstance(out, (list, tuple)) else [out]
+    pred = np.concatenate([np.asarray(p).reshape(len(X), -1) for p in parts], axis=-1)
+    return pred[:, 0] if pred.shape[-1] == 1 else pred
+
+
+def train_and_forecast(
+    build: Callable[[Dataset], keras.Model],
+    ds: Dataset,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    patience: int | None = None,
+    seed: int,
+    verbose: int = 0,
+) -> dict[str, Any]:
+    """Seed, build, fit, and forecast the training and test windows in prices.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(ds)`` returns a compiled model, e.g.
+        ``lambda ds: models.lstm(ds.train.window, len(ds.features))``.
+    ds : Dataset
+    epochs, batch_size, patience, verbose
+        Passed to :func:`fit`.
+    seed : int
+        Passed to :func:`set_seed` before the model is built.
+
+    Returns
+    -------
+    dict
+        ``model``, ``history`` (its ``.history`` dict), ``train_pred`` and
+        ``test_pred`` (prices, aligned with ``ds.actual("train")`` and
+        ``ds.actual("test")``), ``fit_seconds``.
+    """
+    set_seed(seed)
+    model = build(ds)
+    start = time.perf_counter()
+    history = fit(model, ds, epochs=epochs, batch_size=batch_size, patience=patience,
+                  verbose=verbose)
+    fit_seconds = time.perf_counter() - start
+    return {
+        "model": model,
+        "history": history.history,
+        "train_pred": ds.to_price(predict(model, ds.train.X), "train"),
+        "test_pred": ds.to_price(predict(model, ds.test.X), "test"),
+        "fit_seconds": fit_seconds,
+    }
+
+
+# --------------------------------------------------------------------------- repeats
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class RepeatResult:
+    """What :func:`repeat` returns: one record per seed and summaries.
+
+    Attributes
+    ----------
+    seeds : tuple of int
+    records : list of dict
+        What the experiment returned for each seed, in seed order.
+    """
+
+    seeds: tuple[int, ...]
+    records: list[dict[str, Any]]
+
+    @property
+    def scalars(self) -> pd.DataFrame:
+        """The scalar entries, one row per seed."""
+        rows = [{k: v for k, v in r.items() if _is_scalar(v)} for r in self.records]
+        return pd.DataFrame(rows, index=pd.Index(self.seeds, name="seed"), dtype=float)
+
+    @property
+    def mean(self) -> pd.Series:
+        """Mean of each scalar entry over seeds."""
+        return self.scalars.mean()
+
+    @property
+    def std(self) -> pd.Series:
+        """Standard deviation of each scalar entry over seeds (ddof 1; 0 for one seed)."""
+        table = self.scalars
+        return table.std(ddof=1) if len(table) > 1 else table.std(ddof=0)
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The array entries stacked over seeds: shape ``(n_seeds, ...)``."""
+        keys = [k for k, v in self.records[0].items() if isinstance(v, np.ndarray)]
+        return {k: np.stack([r[k] for r in self.records]) for k in keys}
+
+
+def repeat(fn: Callable[[int], Mapping[str, Any]], seeds: Iterable[int]) -> RepeatResult:
+    """Run ``fn(seed)`` after :func:`set_seed` for each seed.
+
+    Parameters
+    ----------
+    fn : callable
+        Returns a dict of scalars (RMSE, seconds), arrays (forecasts) and
+        anything else (models, histories: kept in ``records`` only).
+    seeds : iterable of int
+        E.g. ``profile.seeds``.
+
+    Returns
+    -------
+    RepeatResult
+        ``.mean`` / ``.std`` of the scalars, ``.arrays`` stacked over seeds,
+        ``.records`` per seed.
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("repeat needs at least one seed")
+    records = []
+    for seed in seeds:
+        set_seed(seed)
+        records.append(dict(fn(seed)))
+    return RepeatResult(seeds=seeds, records=records)

@@ -1,0 +1,79 @@
+"""The papers' numbers, as typed in, against REPRODUCTION_TARGETS.md and the data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocklearn import papers
+from stocklearn.data import load
+
+
+def test_lu2024_rmse():
+    t = papers.lu2024_rmse()
+    assert t.loc[("CSI 300", "SimpleRNN"), "test"] == 60.01
+    assert t.loc[("CSI 300", "LSTM"), "test"] == 72.91
+    assert t.loc[("NASDAQ", "SimpleRNN"), "test"] == 341.43
+    assert t.loc[("NASDAQ", "LSTM"), "test"] == 377.58
+    assert t.loc[("CSI 300", "SimpleRNN"), "train"] == 64.52
+    assert t.loc[("CSI 300", "LSTM"), "train"] == 63.94
+    assert t.loc[("NASDAQ", "SimpleRNN"), "train"] == 93.10
+    assert t.loc[("NASDAQ", "LSTM"), "train"] == 72.42
+    assert set(t["source"]) == {"Lu (2024), Table 2", "Lu (2024), Table 3"}
+
+
+def test_lu2024_table1_matches_csi300_exactly():
+    paper = papers.lu2024_table1()
+    assert paper.loc["NASDAQ"].tolist()[:5] == [2403, 9368.18, 4271.92, 3947.80, 19210.18]
+    ours = load("csi300", start="2014-12-08", end="2024-06-11")["close"].describe().round(2)
+    cols = ["count", "mean", "std", "min", "max"]
+    np.testing.assert_allclose(ours[cols].to_numpy(), paper.loc["CSI 300", cols].to_numpy(float))
+
+
+def test_resnetlstm_rmse():
+    t = papers.resnetlstm_rmse()
+    assert len(t) == 7
+    assert t.loc["ResNet+LSTM"].tolist()[:2] == [0.460, 0.433]
+    assert t.loc["PSO-LSTM", "Wuliangye"] == 1.343
+    assert t.loc["ARIMA", "SPDB"] == 0.230
+
+
+def test_bao2021():
+    t = papers.bao2021_results()
+    assert t.loc[("000001.SH", "GRU,LSTM"), "RMSE"] == 21.319
+    assert t.loc[("000001.SH", "MLP,LSTM"), "Dstat"] == 0.658
+    assert np.isnan(t.loc[("000001.SH", "MLP,LSTM"), "RMSE"])
+    assert np.isnan(t.loc[("000001.SH", "MLP,GRU"), "Dstat"])
+    assert t.loc[("399001.SZ", "GRU,MLP")].tolist()[:5] == [0.023, 120.234, 1.050, 0.961, 0.615]
+    assert t.loc[("399001.SZ", "GRU"), "source"] == "Bao et al. (2021), Table 5"
+    assert t.loc[("000001.SH", "MLP"), "source"] == "Bao et al. (2021), Table 3"
+    assert len(t.loc["000001.SH"]) == 12 and len(t.loc["399001.SZ"]) == 4
+    std = papers.bao2021_data_std()
+    assert std.loc["000001.SH", "train"] == 595.8 and std.loc["399001.SZ", "test"] == 749.3
+
+
+def test_ding2020():
+    claim = papers.ding2020_claim()
+    assert len(claim) == 9 and (claim["above"] == 0.95).all()
+    study = papers.ding2020_window_study()
+    assert list(study.index) == [5, 10, 20, 30]
+    assert study.index[study["chosen"]].tolist() == [20]
+    assert papers.SETTINGS["ding2020"]["rows"]["000001.SH"] == 6112
+
+
+def test_every_table_has_a_source_and_is_a_fresh_copy():
+    for table in (papers.lu2024_table1, papers.lu2024_rmse, papers.resnetlstm_rmse,
+                  papers.bao2021_results, papers.bao2021_data_std, papers.ding2020_claim,
+                  papers.ding2020_window_study):
+        df = table()
+        assert isinstance(df, pd.DataFrame) and df["source"].notna().all()
+        df.iloc[0, 0] = -1
+        assert table().iloc[0, 0] != -1
+
+
+def test_references():
+    assert set(papers.REFERENCES) == {"lu2024", "resnetlstm", "ding2020", "bao2021", "guide"}
+    assert "10.1007/s13042-019-01041-1" in papers.cite("ding2020")
+    bib = papers.bibtex()
+    assert bib.count("@") == 5 and "@article{lu2024," in bib
+    with pytest.raises(KeyError, match="known"):
+        papers.cite("nope")

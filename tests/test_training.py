@@ -1,0 +1,151 @@
+"""Seeds, profiles, repeats, and training that never sees the test part."""
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from stocklearn import models
+from stocklearn.data import load
+from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.training import (
+    Profile,
+    fit,
+    get_profile,
+    predict,
+    repeat,
+    set_seed,
+    train_and_forecast,
+)
+
+EPOCHS = 3
+
+
+@pytest.fixture(scope="module")
+def csi300():
+    """360 real CSI 300 rows (2014-12-08 onwards)."""
+    return load("csi300", start="2014-12-08").iloc[:360]
+
+
+def _dataset(df):
+    split = chronological_split(df, 300, val=60)
+    return make_dataset(df, split, features=("close", "volume"), window=5)
+
+
+def _build(ds):
+    return models.lstm(ds.train.window, len(ds.features), units=4)
+
+
+def _run(ds, seed=0):
+    return train_and_forecast(_build, ds, epochs=EPOCHS, batch_size=32, patience=1, seed=seed)
+
+
+# --------------------------------------------------------------------------- profiles
+def test_profiles():
+    assert get_profile("fast") == Profile("fast", (0, 1))
+    full = get_profile("full")
+    assert full.seeds == (0, 1, 2, 3, 4)
+    assert full.pick(fast=5, full=100) == 100
+    assert get_profile("fast").pick(fast=5, full=100) == 5
+
+
+def test_profile_precedence(monkeypatch):
+    monkeypatch.delenv("STOCKLEARN_PROFILE", raising=False)
+    assert get_profile().name == "fast"
+    monkeypatch.setenv("STOCKLEARN_PROFILE", "full")
+    assert get_profile().name == "full"
+    assert get_profile("fast").name == "fast"  # an explicit name wins
+    monkeypatch.setenv("STOCKLEARN_PROFILE", "slow")
+    with pytest.raises(ValueError, match="fast, full"):
+        get_profile()
+    with pytest.raises(ValueError, match="'huge'"):
+        get_profile("huge")
+
+
+# --------------------------------------------------------------------------- seeds and repeats
+def test_set_seed_twice_and_same_seed_same_forecast(csi300):
+    set_seed(0)
+    set_seed(0)  # repeated calls are fine
+    ds = _dataset(csi300)
+    a, b, c = _run(ds, seed=0), _run(ds, seed=0), _run(ds, seed=1)
+    np.testing.assert_array_equal(a["test_pred"], b["test_pred"])
+    np.testing.assert_array_equal(a["train_pred"], b["train_pred"])
+    assert a["history"]["loss"] == b["history"]["loss"]
+    assert not np.array_equal(a["test_pred"], c["test_pred"])
+    assert a["test_pred"].shape == ds.actual("test").shape
+    assert a["fit_seconds"] > 0
+
+
+def test_repeat_summaries():
+    def experiment(seed):
+        return {"seed": seed, "draw": random.random(), "forecast": np.full(3, seed),
+                "model": object()}
+
+    res = repeat(experiment, (0, 1, 2))
+    assert res.seeds == (0, 1, 2)
+    assert res.mean["seed"] == 1.0
+    assert res.std["seed"] == pytest.approx(1.0)  # ddof 1
+    assert res.arrays["forecast"].shape == (3, 3)
+    assert "model" not in res.scalars.columns and "model" in res.records[0]
+    assert repeat(experiment, (0, 1, 2)).scalars.equals(res.scalars)  # seeded draws
+    one = repeat(experiment, [4])
+    assert one.std["seed"] == 0.0
+    with pytest.raises(ValueError):
+        repeat(experiment, [])
+
+
+# --------------------------------------------------------------------------- fit
+def test_fit_logs_lines_and_epoch_times(csi300, capsys):
+    ds = _dataset(csi300)
+    set_seed(0)
+    history = fit(_build(ds), ds, epochs=EPOCHS, verbose=2)
+    assert len(history.history["epoch_time"]) == len(history.history["loss"]) == EPOCHS
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert "val_loss" in lines[0] and lines[0].endswith("s/epoch") and "\b" not in lines[0]
+
+
+def test_fit_refuses_targets_in_the_test_part(csi300):
+    ds = _dataset(csi300)
+    with pytest.raises(ValueError, match="train windows reach into the test part"):
+        fit(_build(ds), replace(ds, train=ds.test), epochs=1)
+    with pytest.raises(ValueError, match="val windows reach into the test part"):
+        fit(_build(ds), replace(ds, val=ds.test), epochs=1)
+
+
+def test_patience_needs_a_validation_slice(csi300):
+    ds = make_dataset(csi300, chronological_split(csi300, 300), window=5)
+    with pytest.raises(ValueError, match="validation slice"):
+        fit(_build(ds), ds, epochs=1, patience=2)
+
+
+def test_predict_shape(csi300):
+    ds = _dataset(csi300)
+    set_seed(0)
+    model = models.gru(5, 2, units=3, n_outputs=2)
+    assert predict(model, ds.test.X).shape == (len(ds.test), 2)
+    assert predict(_build(ds), ds.test.X, batch_size=7).shape == (len(ds.test),)
+
+
+# --------------------------------------------------------------------------- THE leakage test
+def test_test_rows_cannot_influence_training(csi300):
+    """Absurd test rows (prices and volume x1000) leave training bit-for-bit unchanged.
+
+    Same seed, same split; only rows of the test part differ. If any training
+    step, scaler or early-stopping decision looked at a test row, the loss
+    history or the in-sample forecasts would change.
+    """
+    ds = _dataset(csi300)
+    absurd = csi300.copy()
+    absurd.iloc[ds.split.test[0]:] *= 1000.0
+    ds_absurd = _dataset(absurd)
+    assert ds_absurd.split == ds.split
+    assert not np.array_equal(ds_absurd.test.X, ds.test.X)  # the test inputs did change
+
+    clean, poisoned = _run(ds), _run(ds_absurd)
+    assert clean["history"]["loss"] == poisoned["history"]["loss"]
+    assert clean["history"]["val_loss"] == poisoned["history"]["val_loss"]
+    np.testing.assert_array_equal(clean["train_pred"], poisoned["train_pred"])
+    w_clean, w_poisoned = clean["model"].get_weights(), poisoned["model"].get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(w_clean, w_poisoned, strict=True))
