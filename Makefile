@@ -7,7 +7,6 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
-export MPLBACKEND := Agg
 
 .PHONY: install test lint unit notebooks book benchmark clean
 

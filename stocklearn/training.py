@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +26,10 @@ import pandas as pd
 from stocklearn.prep import Dataset
 
 PROFILE_ENV = "STOCKLEARN_PROFILE"
+
+# Training many small models in a loop makes TensorFlow log "tf.function
+# retracing" warnings that say nothing useful to a learner; keep errors only.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 # --------------------------------------------------------------------------- seeds
