@@ -17,7 +17,9 @@ from collections.abc import Hashable, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from stocklearn.baselines import linear_on_window, persistence
 from stocklearn.metrics import METRICS, diebold_mariano, evaluate
+from stocklearn.prep import Dataset
 
 STD = " std"
 """Suffix of the column holding the standard deviation over seeds of another column."""
@@ -122,6 +124,39 @@ def _comparison(paper: pd.Series | pd.DataFrame, column: str | None,
         ours.index.name = table.index.name
     extra = [k for k in ours.index if k not in table.index]
     return table.reindex(list(table.index) + extra).join(ours)
+
+
+def score_dataset(
+    df: pd.DataFrame, ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test",
+) -> pd.DataFrame:
+    """Score forecasts of one part of a data set beside persistence and the linear baseline.
+
+    The standard call of every chapter: the forecasts, the persistence
+    forecast and :func:`~stocklearn.baselines.linear_on_window`, all on
+    exactly the windows of ``ds.part(part)``, in price units, with
+    Diebold-Mariano p-values against persistence.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The frame ``ds`` was made from.
+    ds : Dataset
+        Single-target data set.
+    forecasts : mapping of name to array-like
+        Model forecasts in prices, shape ``(m,)`` or ``(n_seeds, m)``.
+    part : {"train", "val", "test"}, default "test"
+
+    Returns
+    -------
+    DataFrame
+        As :func:`score`, with rows ``*forecasts, "persistence", "linear"``.
+    """
+    if len(ds.targets) != 1:
+        raise ValueError(f"score_dataset scores one target; this data set has {ds.targets}")
+    every = {**forecasts, "persistence": persistence(ds, part),
+             "linear": linear_on_window(df, ds, part)}
+    return score(ds.actual(part), every, previous=ds.persistence(part),
+                 train_series=ds.split.take(df[ds.targets[0]], "train"))
 
 
 def paper_comparison(

@@ -4,8 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocklearn import papers
-from stocklearn.evaluation import compare_scores, format_table, paper_comparison, score
+from stocklearn import baselines, data, papers, prep
+from stocklearn.evaluation import (
+    compare_scores,
+    format_table,
+    paper_comparison,
+    score,
+    score_dataset,
+)
 from stocklearn.metrics import diebold_mariano
 
 ACTUAL = np.array([10.0, 11.0, 12.0, 11.0, 13.0])
@@ -97,3 +103,16 @@ def test_format_score_table(table):
     assert shown.loc["persistence", "RMSE"] == f"{np.sqrt(1.4):.3f}"
     assert shown.loc["persistence", "DM p"] == "–"
     assert all(isinstance(v, str) for v in shown.to_numpy().ravel())
+
+
+def test_score_dataset_adds_both_baselines_on_the_same_rows():
+    df = data.load("csi300", "2014-12-08", "2016-12-31")
+    ds = prep.make_dataset(df, prep.chronological_split(df, 300), window=3)
+    model = ds.persistence("test") * 1.001
+    table = score_dataset(df, ds, {"model": model})
+    assert list(table.index) == ["model", "persistence", "linear"]
+    expected = score(ds.actual("test"),
+                     {"model": model, "persistence": ds.persistence("test"),
+                      "linear": baselines.linear_on_window(df, ds)},
+                     previous=ds.persistence("test"), train_series=df["close"].iloc[:300])
+    pd.testing.assert_frame_equal(table, expected)
