@@ -129,21 +129,43 @@ def test_predict_shape(csi300):
 
 
 # --------------------------------------------------------------------------- THE leakage test
-def test_test_rows_cannot_influence_training(csi300):
+CHAPTER_MODELS = {
+    "simple_rnn": (lambda ds: models.simple_rnn(ds.train.window, len(ds.features), units=4),
+                   "price"),
+    "lstm": (lambda ds: models.lstm(ds.train.window, len(ds.features), units=4), "price"),
+    "gru": (lambda ds: models.gru(ds.train.window, len(ds.features), units=4), "log_return"),
+    "stacked_lstm": (lambda ds: models.stacked_lstm(ds.train.window, len(ds.features),
+                                                    units=(4, 3), dense=2, loss="huber"),
+                     "log_return"),
+}
+
+
+@pytest.mark.parametrize("name", list(CHAPTER_MODELS))
+def test_test_rows_cannot_influence_training(csi300, name):
     """Absurd test rows (prices and volume x1000) leave training bit-for-bit unchanged.
 
     Same seed, same split; only rows of the test part differ. If any training
     step, scaler or early-stopping decision looked at a test row, the loss
-    history or the in-sample forecasts would change.
+    history or the in-sample forecasts would change. Run for every builder the
+    chapters use, with price and log-return targets.
     """
-    ds = _dataset(csi300)
+    build, kind = CHAPTER_MODELS[name]
+
+    def dataset(df):
+        split = chronological_split(df, 300, val=60)
+        return make_dataset(df, split, features=("close", "volume"), window=5, target_kind=kind)
+
+    def train(ds):
+        return train_and_forecast(build, ds, epochs=EPOCHS, batch_size=32, patience=1, seed=0)
+
+    ds = dataset(csi300)
     absurd = csi300.copy()
     absurd.iloc[ds.split.test[0]:] *= 1000.0
-    ds_absurd = _dataset(absurd)
+    ds_absurd = dataset(absurd)
     assert ds_absurd.split == ds.split
     assert not np.array_equal(ds_absurd.test.X, ds.test.X)  # the test inputs did change
 
-    clean, poisoned = _run(ds), _run(ds_absurd)
+    clean, poisoned = train(ds), train(ds_absurd)
     assert clean["history"]["loss"] == poisoned["history"]["loss"]
     assert clean["history"]["val_loss"] == poisoned["history"]["val_loss"]
     np.testing.assert_array_equal(clean["train_pred"], poisoned["train_pred"])
