@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -236,8 +237,12 @@ def train_and_forecast(
     patience: int | None = None,
     seed: int,
     verbose: int = 0,
+    keep_model: bool = True,
 ) -> dict[str, Any]:
     """Seed, build, fit, and forecast the training and test windows in prices.
+
+    Keras' global state is cleared first, so that many runs in one notebook do
+    not pile up memory (models returned earlier keep working).
 
     Parameters
     ----------
@@ -249,27 +254,34 @@ def train_and_forecast(
         Passed to :func:`fit`.
     seed : int
         Passed to :func:`set_seed` before the model is built.
+    keep_model : bool, default True
+        Return the trained model too. Each kept model holds some tens of MB
+        of TensorFlow state: over many seeds keep only the one you need.
 
     Returns
     -------
     dict
-        ``model``, ``history`` (its ``.history`` dict), ``train_pred`` and
+        ``model`` (if kept), ``history`` (its ``.history`` dict), ``train_pred`` and
         ``test_pred`` (prices, aligned with ``ds.actual("train")`` and
         ``ds.actual("test")``), ``fit_seconds``.
     """
+    keras.backend.clear_session()
+    gc.collect()
     set_seed(seed)
     model = build(ds)
     start = time.perf_counter()
     history = fit(model, ds, epochs=epochs, batch_size=batch_size, patience=patience,
                   verbose=verbose)
     fit_seconds = time.perf_counter() - start
-    return {
-        "model": model,
+    result = {
         "history": history.history,
         "train_pred": ds.to_price(predict(model, ds.train.X), "train"),
         "test_pred": ds.to_price(predict(model, ds.test.X), "test"),
         "fit_seconds": fit_seconds,
     }
+    if keep_model:
+        result["model"] = model
+    return result
 
 
 # --------------------------------------------------------------------------- repeats

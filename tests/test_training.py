@@ -171,3 +171,14 @@ def test_test_rows_cannot_influence_training(csi300, name):
     np.testing.assert_array_equal(clean["train_pred"], poisoned["train_pred"])
     w_clean, w_poisoned = clean["model"].get_weights(), poisoned["model"].get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(w_clean, w_poisoned, strict=True))
+
+
+def test_train_and_forecast_can_drop_the_model(csi300):
+    ds = _dataset(csi300)
+    kept = train_and_forecast(_build, ds, epochs=1, seed=0)
+    dropped = train_and_forecast(_build, ds, epochs=1, seed=0, keep_model=False)
+    assert "model" in kept and "model" not in dropped
+    np.testing.assert_array_equal(kept["test_pred"], dropped["test_pred"])
+    # a model kept from an earlier run still works after later runs cleared Keras' state
+    np.testing.assert_array_equal(predict(kept["model"], ds.test.X).shape,
+                                  (len(ds.test),))
