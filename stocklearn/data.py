@@ -29,6 +29,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import IO
@@ -535,10 +536,17 @@ def _read_cache(path: Path) -> pd.DataFrame:
 
 def _fetch(vendor: str, symbol: str, download: Callable[[], pd.DataFrame], path: Path,
            bundled: str | None, start, end, refresh: bool) -> pd.DataFrame:
-    """Cache, else download (and cache), else cached copy, else bundled series."""
+    """Cache, else download (and cache), else cached copy, else bundled series.
+
+    A cached copy is used without asking the vendor when it was written today
+    or already reaches ``end``; otherwise the vendor is asked first.
+    """
     if path.exists() and not refresh:
-        return _window(_read_cache(path), start, end,
-                       f"the cached copy {path} (pass refresh=True to download again)")
+        cached = _read_cache(path)
+        written_today = date.fromtimestamp(path.stat().st_mtime) == date.today()
+        if written_today or (end is not None and cached.index[-1] >= pd.Timestamp(end)):
+            return _window(cached, start, end,
+                           f"the cached copy {path} (pass refresh=True to download again)")
     try:
         df = normalize_ohlcv(download())
     except Exception as exc:  # any vendor failure: missing package, network, rate limit, layout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -260,6 +261,22 @@ def test_fetch_yahoo_falls_back_to_cache(monkeypatch, tmp_path, bars):
     monkeypatch.setattr(data, "_download_yahoo", _fail)
     with pytest.warns(FallbackWarning, match="network down.*cached copy.*2024-05-28 to 2024-06-10"):
         got = data.fetch_yahoo("^NDX", cache_dir=tmp_path, refresh=True)
+    pd.testing.assert_frame_equal(got, bars)
+
+
+def test_fetch_yahoo_asks_the_vendor_when_the_cache_is_stale(monkeypatch, tmp_path, bars):
+    cache = tmp_path / "yahoo_^NDX.csv"
+    bars.to_csv(cache)
+    os.utime(cache, (0, 0))  # written long ago
+    calls = []
+    monkeypatch.setattr(data, "_download_yahoo", lambda symbol: calls.append(symbol) or _fail())
+    # the stale copy already reaches the requested end: no download
+    got = data.fetch_yahoo("^NDX", end="2024-06-07", cache_dir=tmp_path)
+    assert calls == [] and got.index[-1] == pd.Timestamp("2024-06-07")
+    # open-ended request: the vendor is asked first, the stale copy is the fallback
+    with pytest.warns(FallbackWarning, match="cached copy"):
+        got = data.fetch_yahoo("^NDX", cache_dir=tmp_path)
+    assert calls == ["^NDX"]
     pd.testing.assert_frame_equal(got, bars)
 
 
