@@ -1,5 +1,7 @@
 """The papers' numbers, as typed in, against REPRODUCTION_TARGETS.md and the data."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,3 +79,17 @@ def test_references():
     assert bib.count("@") == 5 and "@article{lu2024," in bib
     with pytest.raises(KeyError, match="known"):
         papers.cite("nope")
+
+
+def test_reported_numbers_live_only_in_the_papers_module():
+    """No chapter, page or other module types in a paper's number: they print papers.*()."""
+    root = Path(__file__).resolve().parents[1]
+    tables = [papers.lu2024_table1(), papers.lu2024_rmse(), papers.resnetlstm_rmse(),
+              papers.bao2021_results(), papers.bao2021_data_std()]
+    numbers = {str(v) for t in tables for v in t.select_dtypes("number").to_numpy().ravel()
+               if np.isfinite(v) and not float(v).is_integer() and len(str(v)) >= 5}
+    assert "60.01" in numbers and "27.243" in numbers
+    files = [*root.glob("notebooks/*.ipynb"), *root.glob("book/*.md"),
+             *(p for p in root.glob("stocklearn/*.py") if p.name != "papers.py")]
+    found = {(f.name, n) for f in files for n in numbers if n in f.read_text(encoding="utf-8")}
+    assert not found, f"papers' numbers typed outside stocklearn/papers.py: {sorted(found)}"
