@@ -16,10 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from stocklearn.data import DataError
-
-PRICE_COLUMNS = ("open", "high", "low", "close")
-"""OHLC columns: in price units."""
+from stocklearn.data import PRICES, DataError
 
 PRICE_PREFIXES = ("sma_", "ema_", "bb_")
 """Indicator columns that are in price units (moving averages and Bollinger bands)."""
@@ -41,7 +38,7 @@ def is_price_like(column: str) -> bool:
         MACD and anything else.
     """
     name = str(column)
-    return name in PRICE_COLUMNS or name.startswith(PRICE_PREFIXES)
+    return name in PRICES or name.startswith(PRICE_PREFIXES)
 
 
 def _as_series(series: pd.Series | np.ndarray, n: int, what: str) -> pd.Series:

@@ -124,6 +124,9 @@ SETTINGS: dict[str, dict] = {
         "start": "2014-12-08", "end": "2024-06-11", "target": "close", "look_back": 1,
         "train_rows": 1200, "scaling": "min-max to (0, 1)", "loss": "mse", "optimizer": "adam",
         "source": "Lu (2024), Sections 2.1, 2.2 and 3",
+        # Not stated by the paper: the bundled series (name, first date) that match its data.
+        # The paper's "NASDAQ" is the NASDAQ-100; its 2403 rows start on 2014-11-21 (chapter 1).
+        "series": {"CSI 300": ("csi300", "2014-12-08"), "NASDAQ": ("nasdaq100", "2014-11-21")},
     },
     "resnetlstm": {
         "start": "2019-09-11", "end": "2022-03-11", "rows": 604, "train_rows": 500,

@@ -93,3 +93,10 @@ def test_reported_numbers_live_only_in_the_papers_module():
              *(p for p in root.glob("stocklearn/*.py") if p.name != "papers.py")]
     found = {(f.name, n) for f in files for n in numbers if n in f.read_text(encoding="utf-8")}
     assert not found, f"papers' numbers typed outside stocklearn/papers.py: {sorted(found)}"
+
+
+def test_lu2024_series_match_the_papers_row_counts():
+    lu = papers.SETTINGS["lu2024"]
+    counts = papers.lu2024_table1()["count"]
+    for index, (name, start) in lu["series"].items():
+        assert len(load(name, start=start, end=lu["end"])) == counts[index]
