@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONHASHSEED := 0
 
-.PHONY: install test lint unit notebooks book benchmark clean
+.PHONY: install test lint sync book benchmark clean
 
 install: $(STAMP)
 
@@ -20,6 +20,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Regenerate every chapter's .ipynb from its text source notebooks/NAME.py,
+# keeping the cell ids of unchanged cells, and strip outputs.
+sync: $(STAMP)
+	$(BIN)/jupytext --quiet --update --to ipynb notebooks/[0-9]*.py
+	$(BIN)/nbstripout --keep-id notebooks/[0-9]*.ipynb
 
 # Unit and property tests, then every notebook twice: nbval (fast profile) and
 # papermill with the tiny parameter set of tests/notebook_params.json.

@@ -1,7 +1,7 @@
 """Simple forecasts that every model must beat, on exactly the model's test rows.
 
-Each baseline takes the frame a :class:`~stocklearn.prep.Dataset` was made
-from and the Dataset itself, and returns forecast prices aligned with the
+Each baseline takes a :class:`~stocklearn.prep.Dataset` (which keeps the
+frame it was made from) and returns forecast prices aligned with the
 windows of one part (``ds.part(part)``): shape ``(m,)`` for one target,
 ``(m, k)`` for ``k`` targets. A forecast for a window uses only rows up to
 its last input row; anything fitted is fitted on the training rows
@@ -26,20 +26,9 @@ from stocklearn.features import is_price_like
 from stocklearn.prep import Dataset
 
 
-def _target_values(df: pd.DataFrame, ds: Dataset) -> np.ndarray:
-    """The target columns of ``df`` as an (n, k) float array, after checking df fits ds."""
-    if len(df) != ds.split.n:
-        raise ValueError(f"the Dataset was made from {ds.split.n} rows but df has {len(df)}; "
-                         "pass the same frame (after any dropna)")
-    missing = [c for c in ds.targets + ds.features if c not in df.columns]
-    if missing:
-        raise ValueError(f"df lacks the Dataset's columns {missing}")
-    values = df[ds.targets].to_numpy(dtype=float)
-    train = ds.train
-    if not np.allclose(values[train.last_input_pos], train.anchor.reshape(len(train), -1)):
-        raise ValueError("df does not match the Dataset: its target values on the training "
-                         "windows differ; pass the frame the Dataset was made from")
-    return values
+def _target_values(ds: Dataset) -> np.ndarray:
+    """The target columns of the data set's frame as an (n, k) float array."""
+    return ds.frame[ds.targets].to_numpy(dtype=float)
 
 
 def _shaped(values: np.ndarray, ds: Dataset, part: str) -> np.ndarray:
@@ -60,10 +49,10 @@ def persistence(ds: Dataset, part: str = "test") -> np.ndarray:
     ndarray
         Forecast prices, shaped like ``ds.actual(part)``.
     """
-    return ds.persistence(part)
+    return ds.previous(part)
 
 
-def drift(df: pd.DataFrame, ds: Dataset, part: str = "test") -> np.ndarray:
+def drift(ds: Dataset, part: str = "test") -> np.ndarray:
     """Last value plus ``horizon`` times the average change over the training rows.
 
     The average change is ``(y[end-1] - y[start]) / (end - 1 - start)`` over
@@ -72,8 +61,6 @@ def drift(df: pd.DataFrame, ds: Dataset, part: str = "test") -> np.ndarray:
 
     Parameters
     ----------
-    df : DataFrame
-        The frame ``ds`` was made from.
     ds : Dataset
     part : {"train", "val", "test"}
 
@@ -82,14 +69,14 @@ def drift(df: pd.DataFrame, ds: Dataset, part: str = "test") -> np.ndarray:
     ndarray
         Forecast prices, shaped like ``ds.actual(part)``.
     """
-    values = _target_values(df, ds)
+    values = _target_values(ds)
     start, end = ds.split.train
     slope = (values[end - 1] - values[start]) / max(end - 1 - start, 1)
     w = ds.part(part)
     return _shaped(values[w.last_input_pos] + w.horizon * slope, ds, part)
 
 
-def moving_average(df: pd.DataFrame, ds: Dataset, part: str = "test", n: int = 5) -> np.ndarray:
+def moving_average(ds: Dataset, part: str = "test", n: int = 5) -> np.ndarray:
     """Mean of the target's last ``n`` values, up to and including the last input row.
 
     Windows near the start of the series with fewer than ``n`` earlier rows
@@ -97,8 +84,6 @@ def moving_average(df: pd.DataFrame, ds: Dataset, part: str = "test", n: int = 5
 
     Parameters
     ----------
-    df : DataFrame
-        The frame ``ds`` was made from.
     ds : Dataset
     part : {"train", "val", "test"}
     n : int, default 5
@@ -111,13 +96,12 @@ def moving_average(df: pd.DataFrame, ds: Dataset, part: str = "test", n: int = 5
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
-    values = _target_values(df, ds)
+    values = _target_values(ds)
     means = pd.DataFrame(values).rolling(n, min_periods=1).mean().to_numpy()
     return _shaped(means[ds.part(part).last_input_pos], ds, part)
 
 
-def arima(df: pd.DataFrame, ds: Dataset, part: str = "test",
-          order: tuple[int, int, int] = (1, 1, 0)) -> np.ndarray:
+def arima(ds: Dataset, part: str = "test", order: tuple[int, int, int] = (1, 1, 0)) -> np.ndarray:
     """ARIMA fit once on the training rows, then forecasting each window without refitting.
 
     For each target column, :class:`statsmodels.tsa.arima.model.ARIMA` is fit
@@ -130,8 +114,6 @@ def arima(df: pd.DataFrame, ds: Dataset, part: str = "test",
 
     Parameters
     ----------
-    df : DataFrame
-        The frame ``ds`` was made from.
     ds : Dataset
     part : {"train", "val", "test"}
     order : (p, d, q), default (1, 1, 0)
@@ -142,7 +124,7 @@ def arima(df: pd.DataFrame, ds: Dataset, part: str = "test",
     ndarray
         Forecast prices, shaped like ``ds.actual(part)``.
     """
-    values = _target_values(df, ds)
+    values = _target_values(ds)
     w = ds.part(part)
     cut = w.last_input_pos
     start, end = ds.split.train
@@ -157,20 +139,19 @@ def arima(df: pd.DataFrame, ds: Dataset, part: str = "test",
     return _shaped(out, ds, part)
 
 
-def _relative_windows(df: pd.DataFrame, ds: Dataset, part: str, reference: np.ndarray,
-                      mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _relative_windows(ds: Dataset, part: str, reference: np.ndarray, mean: np.ndarray,
+                      std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flattened inputs of a part's windows relative to their last close, and that close."""
     w = ds.part(part)
     rows = w.first_input_pos[:, None] + np.arange(w.window)
     last = reference[w.last_input_pos]
-    raw = df[ds.features].to_numpy(dtype=float)[rows]  # (m, window, f)
+    raw = ds.frame[ds.features].to_numpy(dtype=float)[rows]  # (m, window, f)
     price = np.array([is_price_like(c) for c in ds.features])
     x = np.where(price, raw / last[:, None, None] - 1.0, (raw - mean) / std)
     return x.reshape(len(w), -1), last
 
 
-def linear_on_window(df: pd.DataFrame, ds: Dataset, part: str = "test",
-                     alpha: float = 1e-6) -> np.ndarray:
+def linear_on_window(ds: Dataset, part: str = "test", alpha: float = 1e-6) -> np.ndarray:
     """Linear regression on the model's own inputs, relative to the last close.
 
     Every window of ``ds`` (the same input columns ``ds.features`` and the
@@ -184,15 +165,14 @@ def linear_on_window(df: pd.DataFrame, ds: Dataset, part: str = "test",
     column, and its forecasts are turned back into prices,
     ``last_close * (1 + prediction)``.
 
-    Raw values come from ``df`` at the rows of each window, so the baseline
+    Raw values come from the data set's frame at the rows of each window, so the baseline
     does not depend on how the Dataset scaled its inputs.
 
     Parameters
     ----------
-    df : DataFrame
-        The frame ``ds`` was made from. Its ``close`` column is the reference
-        price; without one, the first target column is.
     ds : Dataset
+        Its frame's ``close`` column is the reference price; without one,
+        the first target column is.
     part : {"train", "val", "test"}
     alpha : float, default 1e-6
         Ridge penalty.
@@ -202,15 +182,16 @@ def linear_on_window(df: pd.DataFrame, ds: Dataset, part: str = "test",
     ndarray
         Forecast prices, shaped like ``ds.actual(part)``.
     """
-    targets = _target_values(df, ds)
+    targets = _target_values(ds)
+    df = ds.frame
     reference = (df["close"] if "close" in df.columns else df[ds.targets[0]]).to_numpy(float)
     train_rows = ds.split.take(df[ds.features], "train").to_numpy(dtype=float)
     mean = train_rows.mean(axis=0)
     std = train_rows.std(axis=0)
     std[std == 0] = 1.0
-    x_train, last_train = _relative_windows(df, ds, "train", reference, mean, std)
+    x_train, last_train = _relative_windows(ds, "train", reference, mean, std)
     y_train = targets[ds.train.target_pos] / last_train[:, None] - 1.0
     model = Ridge(alpha=alpha).fit(x_train, y_train)
-    x, last = _relative_windows(df, ds, part, reference, mean, std)
+    x, last = _relative_windows(ds, part, reference, mean, std)
     pred = model.predict(x).reshape(len(last), -1)
     return _shaped(last[:, None] * (1.0 + pred), ds, part)

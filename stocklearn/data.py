@@ -1,4 +1,4 @@
-"""Bundled data sets, loaders for users' files, live fetchers with a cache, validation.
+"""Bundled data sets, loaders for users' files, validation.
 
 Every function here returns a *validated OHLCV frame*: a DatetimeIndex named
 ``date`` (``datetime64[ns]``, strictly increasing, no duplicates) and float64
@@ -9,10 +9,7 @@ the quote currency, where the source has it). Volume is in shares.
   (see ``datasets/PROVENANCE.md``), checked against their sha256 on first use.
 * :func:`load_csv`, :func:`normalize_ohlcv`: files and frames in the layouts of
   Yahoo Finance / yfinance, tushare, akshare, or the plain lower-case layout.
-* :func:`fetch_yahoo`, :func:`fetch_ashare`: live downloads (``pip install
-  'stocklearn[online]'``) cached as CSV; when the vendor fails they fall back
-  to the cache, then to a bundled series of the same symbol, with a
-  :class:`FallbackWarning`.
+* Live downloads with a cache are in :mod:`stocklearn.fetch`.
 * :func:`validate_ohlcv`: the checks every frame passes. Errors are
   :class:`DataError` subclasses whose message names the problem and the first
   offending dates.
@@ -26,10 +23,6 @@ import hashlib
 import io
 import json
 import os
-import re
-import warnings
-from collections.abc import Callable
-from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import IO
@@ -40,12 +33,8 @@ import pandas as pd
 PRICES = ("open", "high", "low", "close")
 REQUIRED = (*PRICES, "volume")
 COLUMNS = (*REQUIRED, "amount")
-DEFAULT_CACHE_DIR = Path("~/.cache/stocklearn")
-INSTALL_HINT = "pip install 'stocklearn[online]'"
 MAX_SHOWN = 5
 
-_SYMBOL_CHARS = re.compile(r"[A-Za-z0-9.^=_-]+")
-_ASHARE_CODE = re.compile(r"(?:(?:sh|sz|bj)\.?)?(\d{6})(?:\.(?:sh|ss|sz|bj))?", re.IGNORECASE)
 _AKSHARE_NAMES = {"日期": "date", "开盘": "open", "最高": "high", "最低": "low", "收盘": "close",
                   "成交量": "volume", "成交额": "amount"}
 _PLAIN_SYNONYMS = {"datetime": "date", "adj_close": "adj close", "adjclose": "adj close"}
@@ -63,18 +52,6 @@ class UnknownDatasetError(DataError):
 
 class ValidationError(DataError):
     """A frame is not a clean OHLCV series (missing columns, bad dates or values)."""
-
-
-class SymbolError(DataError):
-    """A ticker or stock code is malformed (it also becomes a cache file name)."""
-
-
-class FetchError(DataError):
-    """A download failed and there was neither a cached nor a bundled copy."""
-
-
-class FallbackWarning(UserWarning):
-    """A fetcher returned a cached or bundled copy because the vendor call failed."""
 
 
 # --------------------------------------------------------------------------- messages
@@ -475,185 +452,3 @@ def load(name: str, start=None, end=None) -> pd.DataFrame:
     """
     key = _resolve(name)
     return _window(_read_bundled(key), start, end, f"data set {key!r}")
-
-
-# --------------------------------------------------------------------------- live fetchers
-def _check_symbol(symbol: str) -> str:
-    """Reject tickers that are empty, too long or unsafe as a file name."""
-    if not isinstance(symbol, str):
-        raise SymbolError(f"a symbol must be a string, got {type(symbol).__name__} {symbol!r}")
-    if not symbol.strip():
-        raise SymbolError(f"empty symbol {symbol!r}")
-    if any(ch.isspace() for ch in symbol):
-        raise SymbolError(f"symbol {symbol!r} contains whitespace")
-    if "/" in symbol or "\\" in symbol or ".." in symbol:
-        raise SymbolError(f"symbol {symbol!r} contains a path separator or '..'")
-    if len(symbol) > 20:
-        raise SymbolError(f"symbol {symbol!r} is longer than 20 characters")
-    if not _SYMBOL_CHARS.fullmatch(symbol):
-        bad = sorted({ch for ch in symbol if not _SYMBOL_CHARS.fullmatch(ch)})
-        raise SymbolError(
-            f"symbol {symbol!r} has characters {bad} outside letters, digits and . ^ = _ -")
-    return symbol
-
-
-def _ashare_code(code: str) -> str:
-    """``'600000'``, ``'sh600000'``, ``'600000.SH'`` -> ``'600000'``."""
-    match = _ASHARE_CODE.fullmatch(_check_symbol(code))
-    if not match:
-        raise SymbolError(
-            f"{code!r} is not an A-share stock code; use six digits such as '600000', "
-            "'sh600000' or '600000.SH'")
-    return match.group(1)
-
-
-def _download_yahoo(symbol: str) -> pd.DataFrame:
-    """The whole daily history of ``symbol`` from Yahoo Finance, raw (unadjusted) Close."""
-    try:
-        import yfinance as yf
-    except ImportError as exc:
-        raise ImportError(f"yfinance is not installed: {INSTALL_HINT}") from exc
-    return yf.download(symbol, period="max", interval="1d", auto_adjust=False, actions=False,
-                       progress=False)
-
-
-def _download_ashare(code: str, adjust: str) -> pd.DataFrame:
-    """The whole daily history of A-share stock ``code`` from East Money via akshare."""
-    try:
-        import akshare as ak
-    except ImportError as exc:
-        raise ImportError(f"akshare is not installed: {INSTALL_HINT}") from exc
-    return ak.stock_zh_a_hist(symbol=code, period="daily", start_date="19700101",
-                              end_date="21000101", adjust=adjust)
-
-
-def _read_cache(path: Path) -> pd.DataFrame:
-    try:
-        return load_csv(path)
-    except DataError as exc:
-        raise DataError(f"the cached copy {path} is unusable, delete it: {exc}") from exc
-
-
-def _fetch(vendor: str, symbol: str, download: Callable[[], pd.DataFrame], path: Path,
-           bundled: str | None, start, end, refresh: bool) -> pd.DataFrame:
-    """Cache, else download (and cache), else cached copy, else bundled series.
-
-    A cached copy is used without asking the vendor when it was written today
-    or already reaches ``end``; otherwise the vendor is asked first.
-    """
-    if path.exists() and not refresh:
-        cached = _read_cache(path)
-        written_today = date.fromtimestamp(path.stat().st_mtime) == date.today()
-        if written_today or (end is not None and cached.index[-1] >= pd.Timestamp(end)):
-            return _window(cached, start, end,
-                           f"the cached copy {path} (pass refresh=True to download again)")
-    try:
-        df = normalize_ohlcv(download())
-    except Exception as exc:  # any vendor failure: missing package, network, rate limit, layout
-        failure = f"{vendor} download of {symbol!r} failed ({type(exc).__name__}: {exc})"
-        if path.exists():
-            df = _read_cache(path)
-            source = f"the cached copy {path} ({_span(df)})"
-        elif bundled:
-            df = load(bundled)
-            meta = _registry()[bundled]
-            source = (f"the bundled data set {bundled!r} ({meta['description']}, "
-                      f"{meta['prices']} prices, {_span(df)})")
-        else:
-            raise FetchError(f"{failure}; there is no cached copy at {path} and no bundled data "
-                             f"set for {symbol!r} (see list_datasets())") from exc
-        warnings.warn(f"{failure}; using {source}", FallbackWarning, stacklevel=3)
-        return _window(df, start, end, source)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    df.to_csv(partial, date_format="%Y-%m-%d")
-    partial.replace(path)
-    return _window(df, start, end, f"{vendor} data for {symbol!r}")
-
-
-def fetch_yahoo(ticker: str, start=None, end=None, *, cache_dir: str | os.PathLike | None = None,
-                refresh: bool = False) -> pd.DataFrame:
-    """Daily bars of ``ticker`` from Yahoo Finance (yfinance), cached on disk.
-
-    The whole history is downloaded once and cached as
-    ``<cache_dir>/yahoo_<TICKER>.csv``; later calls read the cache unless
-    ``refresh=True``. ``close`` is the raw Close (Adj Close is dropped); the
-    bundled ``aapl`` fallback, however, holds adjusted prices (see
-    ``list_datasets().prices``).
-
-    Parameters
-    ----------
-    ticker : str
-        Yahoo symbol, e.g. ``"^NDX"``, ``"AAPL"``, ``"000300.SS"``.
-    start, end : str or date, optional
-        First and last date returned, inclusive.
-    cache_dir : str or PathLike, optional
-        Folder of the cache, created on demand (default ``~/.cache/stocklearn``).
-    refresh : bool, default False
-        Download even when a cached copy exists.
-
-    Returns
-    -------
-    DataFrame
-        Validated OHLCV frame.
-
-    Raises
-    ------
-    SymbolError
-        Malformed ticker.
-    FetchError
-        The download failed (yfinance missing, network, rate limit, empty or
-        changed layout) and there is no cached copy and no bundled series for
-        the ticker. When there is one, it is returned with a FallbackWarning.
-    """
-    symbol = _check_symbol(ticker).upper()
-    path = Path(cache_dir or DEFAULT_CACHE_DIR).expanduser() / f"yahoo_{symbol}.csv"
-    return _fetch("yfinance", symbol, lambda: _download_yahoo(symbol), path,
-                  _lookup().get(symbol.lower()), start, end, refresh)
-
-
-def fetch_ashare(code: str, start=None, end=None, *, adjust: str = "",
-                 cache_dir: str | os.PathLike | None = None, refresh: bool = False
-                 ) -> pd.DataFrame:
-    """Daily bars of a Shanghai/Shenzhen stock from East Money (akshare), cached on disk.
-
-    Cached as ``<cache_dir>/ashare_<code>[_<adjust>].csv``; later calls read
-    the cache unless ``refresh=True``. Fallbacks as in :func:`fetch_yahoo`,
-    but the bundled stocks hold raw prices, so with ``adjust`` there is no
-    bundled fallback.
-
-    Parameters
-    ----------
-    code : str
-        Stock code: ``"600000"``, ``"sh600000"`` or ``"600000.SH"``.
-    start, end : str or date, optional
-        First and last date returned, inclusive.
-    adjust : {"", "qfq", "hfq"}, default ""
-        Raw prices, forward- or backward-adjusted (akshare's ``adjust``).
-    cache_dir : str or PathLike, optional
-        Folder of the cache, created on demand (default ``~/.cache/stocklearn``).
-    refresh : bool, default False
-        Download even when a cached copy exists.
-
-    Returns
-    -------
-    DataFrame
-        Validated OHLCV frame with ``amount`` in CNY.
-
-    Raises
-    ------
-    SymbolError
-        Malformed code (``DataError`` for an unknown ``adjust``).
-    FetchError
-        The download failed and there is no cached or bundled copy.
-    """
-    digits = _ashare_code(code)
-    if adjust not in ("", "qfq", "hfq"):
-        raise DataError(f"adjust must be '', 'qfq' or 'hfq', got {adjust!r}")
-    path = (Path(cache_dir or DEFAULT_CACHE_DIR).expanduser()
-            / f"ashare_{digits}{'_' + adjust if adjust else ''}.csv")
-    stocks = {meta["symbol"][:6]: name for name, meta in _registry().items()
-              if meta["market"] == "CN" and meta["prices"] == "raw"}
-    bundled = None if adjust else stocks.get(digits)
-    return _fetch("akshare", digits, lambda: _download_ashare(digits, adjust), path, bundled,
-                  start, end, refresh)

@@ -3,9 +3,11 @@
 * :func:`score`: RMSE, MAE, MAPE, MASE and direction accuracy of several
   forecasts of the same rows, mean and std over seeds, and a Diebold-Mariano
   p-value against a reference forecast (persistence by default).
-* :func:`paper_comparison` / :func:`compare_scores`: the book's table, one row
-  per experiment: the paper's number and its source, ours (mean and std over
-  seeds), the baselines, and the DM p-value of ours against persistence.
+* :func:`score_dataset`: :func:`score` for one part of a data set, beside
+  persistence and the linear baseline on the same rows.
+* :func:`paper_comparison`: the book's table, one row per experiment: the
+  paper's number and its source, ours (mean and std over seeds), the
+  baselines, and the DM p-value of ours against persistence.
 * :func:`format_table`: the same table as strings ("58.31 ± 1.20",
   "<0.001"), ready to show in a notebook or a Jupyter Book page.
 """
@@ -52,7 +54,7 @@ def score(
     forecasts : mapping of name to array-like
         Each forecast in prices, shape ``(m,)`` or ``(n_seeds, m)`` (a list of
         per-seed arrays works too), e.g. ``{"LSTM": result.arrays["test_pred"],
-        "persistence": ds.persistence("test"), "linear": linear_on_window(df, ds)}``.
+        "persistence": persistence(ds), "linear": linear_on_window(ds)}``.
     previous : array-like, shape (m,)
         Actual price on each window's last input row (for direction accuracy).
     train_series : array-like
@@ -86,7 +88,7 @@ def score(
     rows = {}
     for name, forecast in forecasts.items():
         seeds = _seeds(forecast, m, name)
-        per_seed = pd.DataFrame([evaluate(actual, s, y_prev=previous, y_train=train_series)
+        per_seed = pd.DataFrame([evaluate(actual, s, previous=previous, train_series=train_series)
                                  for s in seeds])
         row: dict[str, float] = {}
         for metric in METRICS:
@@ -127,7 +129,7 @@ def _comparison(paper: pd.Series | pd.DataFrame, column: str | None,
 
 
 def score_dataset(
-    df: pd.DataFrame, ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test",
+    ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test",
 ) -> pd.DataFrame:
     """Score forecasts of one part of a data set beside persistence and the linear baseline.
 
@@ -138,8 +140,6 @@ def score_dataset(
 
     Parameters
     ----------
-    df : DataFrame
-        The frame ``ds`` was made from.
     ds : Dataset
         Single-target data set.
     forecasts : mapping of name to array-like
@@ -154,18 +154,19 @@ def score_dataset(
     if len(ds.targets) != 1:
         raise ValueError(f"score_dataset scores one target; this data set has {ds.targets}")
     every = {**forecasts, "persistence": persistence(ds, part),
-             "linear": linear_on_window(df, ds, part)}
-    return score(ds.actual(part), every, previous=ds.persistence(part),
-                 train_series=ds.split.take(df[ds.targets[0]], "train"))
+             "linear": linear_on_window(ds, part)}
+    return score(ds.actual(part), every, previous=ds.previous(part),
+                 train_series=ds.train_series())
 
 
 def paper_comparison(
     paper: pd.Series | pd.DataFrame,
-    ours: Mapping[Hashable, float | Iterable[float]],
-    baselines: Mapping[str, Mapping[Hashable, float]] | None = None,
+    scores: Mapping[Hashable, pd.DataFrame],
     *,
+    model: str | Mapping[Hashable, str] = "model",
+    metric: str = "RMSE",
+    baselines: Iterable[str] = ("persistence", "linear"),
     column: str | None = None,
-    dm_p: Mapping[Hashable, float] | None = None,
 ) -> pd.DataFrame:
     """The book's table: the paper's number beside ours and the baselines, per experiment.
 
@@ -174,66 +175,26 @@ def paper_comparison(
     paper : Series or DataFrame
         The paper's numbers indexed by experiment, e.g. ``papers.lu2024_rmse()``
         (index (index, model)); a ``source`` column is carried along.
-    ours : mapping of experiment to float or per-seed values
-        Keys are index labels of ``paper`` (tuples for a MultiIndex).
-        Experiments the paper lacks are appended.
-    baselines : mapping of baseline name to (mapping of experiment to float), optional
-        E.g. ``{"persistence": {...}, "linear": {...}}``: one column each.
-    column : str, optional
-        Which column of ``paper`` holds the number (e.g. "test"); needed when
-        it has more than one besides ``source``.
-    dm_p : mapping of experiment to float, optional
-        Diebold-Mariano p-value of ours against persistence.
-
-    Returns
-    -------
-    DataFrame
-        Columns paper, source, ours, ours std (ddof 1; NaN for one value),
-        seeds, one per baseline, DM p. Render it with :func:`format_table`.
-    """
-    rows = {}
-    for key, values in ours.items():
-        v = np.atleast_1d(np.asarray(values, dtype=float))
-        rows[key] = {"ours": v.mean(), "ours" + STD: v.std(ddof=1) if len(v) > 1 else np.nan,
-                     "seeds": len(v)}
-        for name, by_experiment in (baselines or {}).items():
-            rows[key][name] = by_experiment.get(key, np.nan)
-        if dm_p is not None:
-            rows[key]["DM p"] = dm_p.get(key, np.nan)
-    return _comparison(paper, column, rows)
-
-
-def compare_scores(
-    paper: pd.Series | pd.DataFrame,
-    scores: Mapping[Hashable, pd.DataFrame],
-    *,
-    model: str | Mapping[Hashable, str],
-    metric: str = "RMSE",
-    baselines: Iterable[str] = ("persistence", "linear"),
-    column: str | None = None,
-) -> pd.DataFrame:
-    """:func:`paper_comparison` built from one :func:`score` table per experiment.
-
-    Parameters
-    ----------
-    paper : Series or DataFrame
-        As in :func:`paper_comparison`.
     scores : mapping of experiment to DataFrame
-        The output of :func:`score` for each experiment.
-    model : str or mapping of experiment to str
+        The output of :func:`score` (or :func:`score_dataset`) for each
+        experiment. Keys are index labels of ``paper`` (tuples for a
+        MultiIndex); experiments the paper lacks are appended.
+    model : str or mapping of experiment to str, default "model"
         The row of each score table that is "ours".
     metric : str, default "RMSE"
         Column of the score tables to compare (the paper's metric).
     baselines : iterable of str, default ("persistence", "linear")
         Rows of the score tables shown as baseline columns (skipped when absent).
     column : str, optional
-        As in :func:`paper_comparison`.
+        Which column of ``paper`` holds the number (e.g. "test"); needed when
+        it has more than one besides ``source``.
 
     Returns
     -------
     DataFrame
-        The columns of :func:`paper_comparison`; ``DM p`` is the score table's
-        (against its reference forecast).
+        Columns paper, source, ours, ours std (ddof 1; NaN for one seed),
+        seeds, one per baseline, and DM p (the score table's, against its
+        reference forecast). Render it with :func:`format_table`.
     """
     rows = {}
     for key, table in scores.items():
@@ -268,7 +229,7 @@ def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.
     Parameters
     ----------
     df : DataFrame
-        From :func:`score`, :func:`paper_comparison` or :func:`compare_scores`.
+        From :func:`score` or :func:`paper_comparison`.
     decimals : int or mapping of column to int, default 2
         Decimals of numbers; a mapping gives them per column (others get 2).
 

@@ -38,45 +38,45 @@ def _arrays(**named) -> list[np.ndarray]:
     return out
 
 
-def rmse(y_true, y_pred) -> float:
+def rmse(actual, forecast) -> float:
     """Root mean squared error, in the units of the data.
 
     Parameters
     ----------
-    y_true, y_pred : array-like, same shape
+    actual, forecast : array-like, same shape
         Actual and forecast values.
 
     Returns
     -------
     float
     """
-    t, p = _arrays(y_true=y_true, y_pred=y_pred)
+    t, p = _arrays(actual=actual, forecast=forecast)
     return float(np.sqrt(np.mean((t - p) ** 2)))
 
 
-def mae(y_true, y_pred) -> float:
+def mae(actual, forecast) -> float:
     """Mean absolute error, in the units of the data.
 
     Parameters
     ----------
-    y_true, y_pred : array-like, same shape
+    actual, forecast : array-like, same shape
         Actual and forecast values.
 
     Returns
     -------
     float
     """
-    t, p = _arrays(y_true=y_true, y_pred=y_pred)
+    t, p = _arrays(actual=actual, forecast=forecast)
     return float(np.mean(np.abs(t - p)))
 
 
-def mape(y_true, y_pred) -> float:
-    """Mean absolute percentage error, in percent: ``100 mean(|y - yhat| / |y|)``.
+def mape(actual, forecast) -> float:
+    """Mean absolute percentage error, in percent: ``100 mean(|actual - forecast| / |actual|)``.
 
     Parameters
     ----------
-    y_true, y_pred : array-like, same shape
-        Actual and forecast values; ``y_true`` must not contain 0.
+    actual, forecast : array-like, same shape
+        Actual and forecast values; ``actual`` must not contain 0.
 
     Returns
     -------
@@ -87,25 +87,25 @@ def mape(y_true, y_pred) -> float:
     ValueError
         When an actual value is 0 (the percentage is undefined).
     """
-    t, p = _arrays(y_true=y_true, y_pred=y_pred)
+    t, p = _arrays(actual=actual, forecast=forecast)
     if (t == 0).any():
-        raise ValueError("mape is undefined when y_true contains 0")
+        raise ValueError("mape is undefined when actual contains 0")
     return float(100.0 * np.mean(np.abs((t - p) / t)))
 
 
-def mase(y_true, y_pred, y_train, m: int = 1) -> float:
+def mase(actual, forecast, train_series, m: int = 1) -> float:
     """Mean absolute scaled error (Hyndman & Koehler 2006).
 
     The forecast's MAE divided by the in-sample MAE of the seasonal naive
-    forecast on the training series, ``mean |y_train[t] - y_train[t-m]|``.
+    forecast on the training series, ``mean |train[t] - train[t-m]|``.
     With ``m = 1`` that is the persistence forecast: below 1 means better
     than "tomorrow = today" was on the training data.
 
     Parameters
     ----------
-    y_true, y_pred : array-like, same shape
+    actual, forecast : array-like, same shape
         Actual and forecast values.
-    y_train : array-like, shape (n,) or (n, k)
+    train_series : array-like, shape (n,) or (n, k)
         The training series (in time order) that sets the scale; with 2-D
         arrays the scale is averaged over all columns.
     m : int, default 1
@@ -118,10 +118,10 @@ def mase(y_true, y_pred, y_train, m: int = 1) -> float:
     Raises
     ------
     ValueError
-        When ``y_train`` has no more than ``m`` rows or is constant.
+        When ``train_series`` has no more than ``m`` rows or is constant.
     """
-    t, p = _arrays(y_true=y_true, y_pred=y_pred)
-    (train,) = _arrays(y_train=y_train)
+    t, p = _arrays(actual=actual, forecast=forecast)
+    (train,) = _arrays(train_series=train_series)
     if m < 1 or len(train) <= m:
         raise ValueError(f"mase needs m >= 1 and more than m={m} training values, "
                          f"got {len(train)}")
@@ -131,18 +131,18 @@ def mase(y_true, y_pred, y_train, m: int = 1) -> float:
     return float(np.mean(np.abs(t - p)) / scale)
 
 
-def direction_accuracy(y_true, y_pred, y_prev) -> float:
+def direction_accuracy(actual, forecast, previous) -> float:
     """Share of rows where the forecast moves the same way as the price did.
 
-    A row is a hit when ``sign(y_pred - y_prev) == sign(y_true - y_prev)``,
-    with ``y_prev`` the previous *actual* value (the last input row). Signs
+    A row is a hit when ``sign(forecast - previous) == sign(actual - previous)``,
+    with ``previous`` the previous *actual* value (the last input row). Signs
     are -1, 0 or +1 and must match exactly, so a forecast of "no change" is
     a hit only on a day the price did not move; persistence therefore scores
     (almost) 0, not 50%.
 
     Parameters
     ----------
-    y_true, y_pred, y_prev : array-like, same shape
+    actual, forecast, previous : array-like, same shape
         Actual values, forecasts, and the actual value each forecast starts from.
 
     Returns
@@ -150,7 +150,7 @@ def direction_accuracy(y_true, y_pred, y_prev) -> float:
     float
         In ``[0, 1]``.
     """
-    t, p, prev = _arrays(y_true=y_true, y_pred=y_pred, y_prev=y_prev)
+    t, p, prev = _arrays(actual=actual, forecast=forecast, previous=previous)
     return float(np.mean(np.sign(p - prev) == np.sign(t - prev)))
 
 
@@ -219,16 +219,16 @@ def diebold_mariano(e1, e2, h: int = 1, loss: str = "squared") -> tuple[float, f
     return stat, float(2.0 * stats.t.sf(abs(stat), df=n - 1))
 
 
-def evaluate(y_true, y_pred, *, y_prev, y_train, name: str | None = None) -> pd.Series:
+def evaluate(actual, forecast, *, previous, train_series, name: str | None = None) -> pd.Series:
     """The standard row of scores for one forecast of one target.
 
     Parameters
     ----------
-    y_true, y_pred : array-like, shape (m,)
+    actual, forecast : array-like, shape (m,)
         Actual and forecast prices of the evaluated rows.
-    y_prev : array-like, shape (m,)
+    previous : array-like, shape (m,)
         Actual price on the last input row of each forecast (for DA).
-    y_train : array-like, shape (n,)
+    train_series : array-like, shape (n,)
         Training series of the target (for the MASE scale, lag 1).
     name : str, optional
         Name of the returned Series (e.g. the model's).
@@ -244,13 +244,14 @@ def evaluate(y_true, y_pred, *, y_prev, y_train, name: str | None = None) -> pd.
         On 2-D input (evaluate one target column at a time), unequal lengths
         or NaN.
     """
-    for label, value in (("y_true", y_true), ("y_pred", y_pred), ("y_prev", y_prev),
-                         ("y_train", y_train)):
+    for label, value in (("actual", actual), ("forecast", forecast), ("previous", previous),
+                         ("train_series", train_series)):
         if np.ndim(value) != 1:
             raise ValueError(f"evaluate takes 1-D arrays (one target at a time); {label} has "
                              f"shape {np.shape(value)}")
-    values = [rmse(y_true, y_pred), mae(y_true, y_pred), mape(y_true, y_pred),
-              mase(y_true, y_pred, y_train), direction_accuracy(y_true, y_pred, y_prev)]
+    values = [rmse(actual, forecast), mae(actual, forecast), mape(actual, forecast),
+              mase(actual, forecast, train_series),
+              direction_accuracy(actual, forecast, previous)]
     return pd.Series(values, index=list(METRICS), name=name, dtype=float)
 
 

@@ -1,7 +1,10 @@
 """One Keras builder per architecture; sizes are arguments, every layer is visible.
 
-Each builder returns a compiled :class:`keras.Model` that maps windows of
-shape ``(window, n_features)`` to ``n_outputs`` numbers, trained with Adam.
+Each builder takes the shape of one input window, ``(window, n_features)``
+(a data set's ``ds.input_shape``), and returns a compiled :class:`keras.Model`
+that maps such windows to ``n_outputs`` numbers, trained with Adam::
+
+    model = models.lstm(ds.input_shape, units=50)
 
 Why ``jit_compile="auto"`` (Keras' own default) everywhere: XLA does speed up
 recurrent layers on a CPU, but Keras switches it off whenever TensorFlow op
@@ -23,8 +26,9 @@ cores, TensorFlow 2.21; XLA timed without op determinism; losses agree to
 
 from __future__ import annotations
 
-import keras
-from keras import layers
+from stocklearn.backend import keras
+
+layers = keras.layers
 
 Loss = str | keras.losses.Loss
 """A loss name such as "mse" or "huber", or a Keras loss object such as ``Huber(delta=...)``."""
@@ -49,15 +53,16 @@ def compile_adam(
 
 
 def simple_rnn(
-    window: int, n_features: int, *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
+    input_shape: tuple[int, int], *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
     learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """One SimpleRNN layer and a linear output: ``units * (units + n_features + 1)`` weights.
 
     Parameters
     ----------
-    window, n_features : int
-        Shape of one input window.
+    input_shape : (int, int)
+        ``(window, n_features)``, the shape of one input window
+        (``ds.input_shape``).
     units : int, default 50
     n_outputs : int, default 1
     loss : str, default "mse"
@@ -70,7 +75,7 @@ def simple_rnn(
     keras.Model
     """
     model = keras.Sequential([
-        keras.Input(shape=(window, n_features)),
+        keras.Input(shape=tuple(input_shape)),
         layers.SimpleRNN(units),
         layers.Dense(n_outputs),
     ], name="simple_rnn")
@@ -78,15 +83,16 @@ def simple_rnn(
 
 
 def lstm(
-    window: int, n_features: int, *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
+    input_shape: tuple[int, int], *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
     learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """One LSTM layer and a linear output: ``4 * units * (units + n_features + 1)`` weights.
 
     Parameters
     ----------
-    window, n_features : int
-        Shape of one input window.
+    input_shape : (int, int)
+        ``(window, n_features)``, the shape of one input window
+        (``ds.input_shape``).
     units : int, default 50
     n_outputs : int, default 1
     loss : str, default "mse"
@@ -99,7 +105,7 @@ def lstm(
     keras.Model
     """
     model = keras.Sequential([
-        keras.Input(shape=(window, n_features)),
+        keras.Input(shape=tuple(input_shape)),
         layers.LSTM(units),
         layers.Dense(n_outputs),
     ], name="lstm")
@@ -107,7 +113,7 @@ def lstm(
 
 
 def gru(
-    window: int, n_features: int, *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
+    input_shape: tuple[int, int], *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
     learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """One GRU layer and a linear output: ``3 * units * (units + n_features + 2)`` weights.
@@ -116,8 +122,9 @@ def gru(
 
     Parameters
     ----------
-    window, n_features : int
-        Shape of one input window.
+    input_shape : (int, int)
+        ``(window, n_features)``, the shape of one input window
+        (``ds.input_shape``).
     units : int, default 50
     n_outputs : int, default 1
     loss : str, default "mse"
@@ -130,7 +137,7 @@ def gru(
     keras.Model
     """
     model = keras.Sequential([
-        keras.Input(shape=(window, n_features)),
+        keras.Input(shape=tuple(input_shape)),
         layers.GRU(units),
         layers.Dense(n_outputs),
     ], name="gru")
@@ -138,7 +145,7 @@ def gru(
 
 
 def stacked_lstm(
-    window: int, n_features: int, *, units: tuple[int, ...] = (64, 32), dropout: float = 0.2,
+    input_shape: tuple[int, int], *, units: tuple[int, ...] = (64, 32), dropout: float = 0.2,
     dense: int | None = 16, n_outputs: int = 1, loss: Loss = "mse", learning_rate: float = 1e-3,
     jit_compile: bool | str = "auto",
 ) -> keras.Model:
@@ -146,8 +153,9 @@ def stacked_lstm(
 
     Parameters
     ----------
-    window, n_features : int
-        Shape of one input window.
+    input_shape : (int, int)
+        ``(window, n_features)``, the shape of one input window
+        (``ds.input_shape``).
     units : tuple of int, default (64, 32)
         Units of each LSTM layer, first to last; all but the last return sequences.
     dropout : float, default 0.2
@@ -165,7 +173,7 @@ def stacked_lstm(
     -------
     keras.Model
     """
-    model = keras.Sequential([keras.Input(shape=(window, n_features))], name="stacked_lstm")
+    model = keras.Sequential([keras.Input(shape=tuple(input_shape))], name="stacked_lstm")
     for i, n in enumerate(units):
         model.add(layers.LSTM(n, return_sequences=i < len(units) - 1))
         model.add(layers.Dropout(dropout))

@@ -6,116 +6,17 @@ source text lost are NaN. The settings the papers *state* (dates, split sizes,
 look-back) are in :data:`SETTINGS`; the course's own assumptions for what a
 paper leaves out are not here but in the chapters, as parameters.
 
-Citation keys (for ``references.bib``, see :func:`bibtex`): ``lu2024``,
-``resnetlstm``, ``ding2020``, ``bao2021``, ``guide``.
+The full references are in the book's one bibliography,
+``book/references.bib``, under the keys of :data:`SETTINGS` (``lu2024``,
+``resnetlstm``, ``ding2020``, ``bao2021``) and ``guide``.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 NA = np.nan
-
-
-@dataclass(frozen=True)
-class Reference:
-    """One cited work.
-
-    Attributes
-    ----------
-    key : str
-        BibTeX key.
-    short : str
-        In-text form, e.g. "Lu (2024)".
-    citation : str
-        Full reference.
-    entry_type : str
-        BibTeX entry type ("article", "misc").
-    fields : dict
-        BibTeX fields.
-    """
-
-    key: str
-    short: str
-    citation: str
-    entry_type: str
-    fields: dict[str, str] = field(hash=False)
-
-    def bibtex(self) -> str:
-        """This reference as a BibTeX entry."""
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in self.fields.items())
-        return f"@{self.entry_type}{{{self.key},\n{body}\n}}"
-
-
-REFERENCES: dict[str, Reference] = {ref.key: ref for ref in (
-    Reference(
-        "lu2024", "Lu (2024)",
-        "Lu, B. (2024). Predicting CSI 300 Index and NASDAQ Index by Simple RNN and LSTM. "
-        "Advances in Economics, Management and Political Sciences, 105, 217-222 "
-        "(Proceedings of the 3rd International Conference on Financial Technology and "
-        "Business Analysis). EWA Publishing.",
-        "article",
-        {"author": "Lu, B.", "title": "Predicting {CSI} 300 Index and {NASDAQ} Index by Simple "
-         "{RNN} and {LSTM}", "journal": "Advances in Economics, Management and Political "
-         "Sciences", "volume": "105", "pages": "217--222", "year": "2024",
-         "publisher": "EWA Publishing"},
-    ),
-    Reference(
-        "resnetlstm", "ResNet-LSTM paper",
-        "A stock prediction model based on ResNet and LSTM (authors and venue not given in "
-        "the available text).",
-        "misc",
-        {"title": "A stock prediction model based on {ResNet} and {LSTM}",
-         "note": "Authors and venue not given in the available text"},
-    ),
-    Reference(
-        "ding2020", "Ding & Qin (2020)",
-        "Ding, G., & Qin, L. (2020). Study on the prediction of stock price based on the "
-        "associated network model of LSTM. International Journal of Machine Learning and "
-        "Cybernetics, 11, 1307-1317. https://doi.org/10.1007/s13042-019-01041-1",
-        "article",
-        {"author": "Ding, G. and Qin, L.", "title": "Study on the prediction of stock "
-         "price based on the associated network model of {LSTM}", "journal": "International "
-         "Journal of Machine Learning and Cybernetics", "volume": "11", "pages": "1307--1317",
-         "year": "2020", "doi": "10.1007/s13042-019-01041-1"},
-    ),
-    Reference(
-        "bao2021", "Bao et al. (2021)",
-        "Bao, Z., Wei, Q., Zhou, T., Jiang, X., & Watanabe, T. (2021). Predicting stock high "
-        "price using forecast error with recurrent neural network. Applied Mathematics and "
-        "Nonlinear Sciences, 6(1). https://doi.org/10.2478/amns.2021.2.00009",
-        "article",
-        {"author": "Bao, Z. and Wei, Q. and Zhou, T. and Jiang, X. and Watanabe, T.",
-         "title": "Predicting stock high price using forecast error with recurrent "
-         "neural network", "journal": "Applied Mathematics and Nonlinear Sciences",
-         "volume": "6", "number": "1", "year": "2021", "doi": "10.2478/amns.2021.2.00009"},
-    ),
-    Reference(
-        "guide", "the practical guide",
-        "LSTM Neural Network for Stock Price Prediction: A Practical Guide to Deep Learning on "
-        "Time-Series Data. Zing Forum, published 2026-05-17.",
-        "misc",
-        {"title": "{LSTM} Neural Network for Stock Price Prediction: A Practical Guide to Deep "
-         "Learning on Time-Series Data", "howpublished": "Zing Forum", "year": "2026",
-         "note": "Published 2026-05-17"},
-    ),
-)}
-
-
-def cite(key: str) -> str:
-    """The full reference of ``key`` (e.g. ``"lu2024"``)."""
-    if key not in REFERENCES:
-        raise KeyError(f"unknown reference {key!r}; known: {', '.join(REFERENCES)}")
-    return REFERENCES[key].citation
-
-
-def bibtex(keys: Iterable[str] | None = None) -> str:
-    """BibTeX entries of ``keys`` (default: all), e.g. to write ``references.bib``."""
-    return "\n\n".join(REFERENCES[k].bibtex() for k in (keys or REFERENCES)) + "\n"
 
 
 # --------------------------------------------------------------------------- stated settings

@@ -15,6 +15,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from stocklearn.prep import Dataset
+
 ACTUAL = {"color": "black", "linewidth": 1.4, "label": "actual"}
 PERSISTENCE = {"color": "0.55", "linestyle": "--", "linewidth": 1.1}
 PALETTE = "colorblind"
@@ -62,24 +64,24 @@ def price_volume(df: pd.DataFrame, title: str | None = None) -> Figure:
 
 
 def forecast_vs_actual(
-    dates,
-    actual,
+    ds: Dataset,
     forecasts: Mapping[str, np.ndarray],
     *,
+    part: str = "test",
     last_n: int | None = None,
     title: str | None = None,
 ) -> Figure:
-    """Actual prices and forecasts of the same rows; persistence dashed grey.
+    """Actual prices, forecasts of the same rows, and persistence (dashed grey).
 
     Parameters
     ----------
-    dates : array-like of dates, shape (m,)
-        E.g. ``ds.test.dates``.
-    actual : array-like, shape (m,)
+    ds : Dataset
+        Gives the dates, the actual prices and the persistence forecast of
+        the windows of ``part``.
     forecasts : mapping of name to array-like
-        Shape ``(m,)``, or ``(n_seeds, m)``: drawn as the seed mean with a
-        band from the lowest to the highest seed. A forecast named
-        "persistence" is always drawn, dashed grey.
+        Forecast prices of those windows, shape ``(m,)``, or ``(n_seeds, m)``:
+        drawn as the seed mean with a band from the lowest to the highest seed.
+    part : {"train", "val", "test"}, default "test"
     last_n : int, optional
         Show only the last ``last_n`` rows (daily detail).
     title : str, optional
@@ -88,22 +90,21 @@ def forecast_vs_actual(
     -------
     Figure
     """
+    if "persistence" in forecasts:
+        raise ValueError("persistence is drawn from the data set; leave it out of `forecasts`")
     set_style()
-    dates = pd.DatetimeIndex(dates) if not isinstance(dates, pd.Index) else dates
+    dates = ds.part(part).dates
     keep = slice(-last_n, None) if last_n else slice(None)
     fig, ax = plt.subplots()
-    ax.plot(dates[keep], np.asarray(actual, dtype=float)[keep], **ACTUAL)
-    models = [k for k in forecasts if k != "persistence"]
-    for name, color in zip(models, _colors(len(models)), strict=True):
-        f = np.atleast_2d(np.asarray(forecasts[name], dtype=float))[:, keep]
+    ax.plot(dates[keep], ds.actual(part)[keep], **ACTUAL)
+    for (name, forecast), color in zip(forecasts.items(), _colors(len(forecasts)), strict=True):
+        f = np.atleast_2d(np.asarray(forecast, dtype=float))[:, keep]
         label = name if len(f) == 1 else f"{name} (mean of {len(f)} seeds)"
         ax.plot(dates[keep], f.mean(axis=0), color=color, linewidth=1.1, label=label)
         if len(f) > 1:
             ax.fill_between(dates[keep], f.min(axis=0), f.max(axis=0), color=color, alpha=0.2,
                             linewidth=0)
-    if "persistence" in forecasts:
-        ax.plot(dates[keep], np.asarray(forecasts["persistence"], dtype=float)[keep],
-                label="persistence", **PERSISTENCE)
+    ax.plot(dates[keep], ds.previous(part)[keep], label="persistence", **PERSISTENCE)
     ax.set_ylabel("price")
     ax.legend(loc="best")
     if title:

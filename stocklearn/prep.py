@@ -7,8 +7,9 @@ Everything here works on *row positions* of one chronologically ordered series:
 * :class:`FittedScaler` is fit on the training rows only.
 * :func:`make_windows` turns a series into (window of inputs, next target)
   pairs; the target row is always strictly after the last input row.
-* :func:`make_dataset` chains the three and remembers how to turn a model's
-  output back into prices.
+* :func:`make_dataset` chains the three into a :class:`Dataset`, which keeps
+  the frame it was made from and knows how to turn a model's output back
+  into prices: baselines, scoring and plots need nothing else.
 """
 
 from __future__ import annotations
@@ -314,11 +315,11 @@ class Windows:
         Row position of each target; always after the window's last row.
     dates : DatetimeIndex or None
         Date of each target.
-    anchor : ndarray or None, shape like ``y``
-        Value of the target column(s) on the window's last row, in price
-        units: the persistence forecast, and the base that returns are
-        measured from.
-    truth : ndarray or None, shape like ``y``
+    previous : ndarray or None, shape like ``y``
+        Actual value of the target column(s) on the window's last input row,
+        in price units: the base that returns and directions are measured
+        from (and the persistence forecast).
+    actual : ndarray or None, shape like ``y``
         The target in price units (float64, exact), whatever ``y`` holds.
     """
 
@@ -328,8 +329,8 @@ class Windows:
     window: int
     horizon: int = 1
     dates: pd.DatetimeIndex | None = None
-    anchor: np.ndarray | None = None
-    truth: np.ndarray | None = None
+    previous: np.ndarray | None = None
+    actual: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -351,8 +352,8 @@ class Windows:
             self,
             X=self.X[keep], y=self.y[keep], target_pos=self.target_pos[keep],
             dates=None if self.dates is None else self.dates[keep],
-            anchor=None if self.anchor is None else self.anchor[keep],
-            truth=None if self.truth is None else self.truth[keep],
+            previous=None if self.previous is None else self.previous[keep],
+            actual=None if self.actual is None else self.actual[keep],
         )
 
     def part(self, split: Split, name: str) -> Windows:
@@ -367,7 +368,7 @@ def make_windows(
     *,
     horizon: int = 1,
     index: pd.DatetimeIndex | None = None,
-    anchor=None,
+    prices=None,
 ) -> Windows:
     """Cut ``(window of inputs, target)`` pairs from a series.
 
@@ -385,10 +386,10 @@ def make_windows(
         How many rows after the last input the target lies.
     index : DatetimeIndex, optional
         Dates of the rows; taken from ``features`` when it is a DataFrame.
-    anchor : array, shape like ``target``, optional
-        Value of the target in price units on each row; the anchor of a
-        window is taken on its last input row and its ``truth`` on the
-        target row.
+    prices : array, shape like ``target``, optional
+        Value of the target in price units on each row; a window's
+        ``previous`` is taken on its last input row and its ``actual`` on
+        the target row.
 
     Returns
     -------
@@ -431,49 +432,69 @@ def make_windows(
         raise DataError(f"missing or infinite values in the rows used for windows: {where}")
     X = np.lib.stride_tricks.sliding_window_view(x[: n - horizon], window, axis=0)
     X = np.ascontiguousarray(X.transpose(0, 2, 1))
-    a = truth = None
-    if anchor is not None:
-        prices = np.asarray(anchor, dtype=float)
-        a, truth = prices[target_pos - horizon], prices[target_pos]
+    previous = actual = None
+    if prices is not None:
+        p = np.asarray(prices, dtype=float)
+        previous, actual = p[target_pos - horizon], p[target_pos]
     return Windows(
         X=X, y=y[target_pos], target_pos=target_pos, window=int(window), horizon=int(horizon),
-        dates=None if index is None else index[target_pos], anchor=a, truth=truth,
+        dates=None if index is None else index[target_pos], previous=previous, actual=actual,
     )
 
 
 # --------------------------------------------------------------------------- datasets
+SCALER_FITS = ("train", "all")
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Everything a model needs from one series, split without leakage.
+    """Everything a model, a baseline, a score or a plot needs from one series.
 
     Made by :func:`make_dataset`. ``train``, ``val`` and ``test`` are the
     windows whose *targets* fall in each part; inputs may reach back before
-    the part (they are past data), never forward.
+    the part (they are past data), never forward. The data set keeps the
+    frame it was made from, so nothing else has to be passed along with it.
 
     Attributes
     ----------
     train, val, test : Windows
     split : Split
+    frame : DataFrame
+        The validated frame the data set was made from (all rows, all
+        columns): baselines read raw values from it.
     features, targets : list of str
         Input columns and target columns.
     target_kind : {"price", "log_return", "return"}
         What the model predicts: the scaled price, or the log / simple return
         from the window's last close.
     scaler : FittedScaler
-        Fit on the training rows of the input features.
+        Fit on the training rows of the input features (on all rows only when
+        the data set was made with ``fit_scaler_on="all"``, the leak that
+        chapter 2 demonstrates).
     target_scaler : FittedScaler or None
-        Fit on the training rows of the target (``target_kind="price"``).
+        Fit on the same rows, on the target (``target_kind="price"``).
     """
 
     train: Windows
     val: Windows
     test: Windows
     split: Split
+    frame: pd.DataFrame = field(repr=False, compare=False)
     features: list[str]
     targets: list[str]
     target_kind: str
     scaler: FittedScaler
     target_scaler: FittedScaler | None
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """Shape of one input window, ``(window, n_features)``: what a model builder takes."""
+        return self.train.X.shape[1], self.train.X.shape[2]
+
+    @property
+    def window(self) -> int:
+        """Number of input rows of each window (the look-back)."""
+        return self.train.window
 
     def part(self, name: str) -> Windows:
         """The windows of one part ("train", "val" or "test")."""
@@ -497,22 +518,34 @@ class Dataset:
             Forecast prices, same shape as ``actual(part)``.
         """
         w = self.part(part)
-        p = np.asarray(pred, dtype=float).reshape(w.y.shape)
+        p = np.asarray(pred, dtype=float)
+        if p.size != w.y.size:
+            raise ValueError(f"{p.size} predictions for the {len(w)} windows of part {part!r}")
+        p = p.reshape(w.y.shape)
         if self.target_kind == "price":
             cols = [self.target_scaler.inverse(p[:, j] if p.ndim > 1 else p, j)
                     for j in range(len(self.targets))]
             return np.stack(cols, axis=-1).reshape(w.y.shape)
         if self.target_kind == "log_return":
-            return w.anchor * np.exp(p)
-        return w.anchor * (1.0 + p)
+            return w.previous * np.exp(p)
+        return w.previous * (1.0 + p)
 
     def actual(self, part: str) -> np.ndarray:
         """The true target prices of the windows of ``part``."""
-        return self.part(part).truth.copy()
+        return self.part(part).actual.copy()
 
-    def persistence(self, part: str) -> np.ndarray:
-        """The persistence forecast (tomorrow = today) for the windows of ``part``."""
-        return self.part(part).anchor.copy()
+    def previous(self, part: str) -> np.ndarray:
+        """The actual target price on the last input row of each window of ``part``.
+
+        The value a forecast starts from: the base of returns and directions,
+        and the persistence forecast (:func:`stocklearn.baselines.persistence`).
+        """
+        return self.part(part).previous.copy()
+
+    def train_series(self) -> np.ndarray:
+        """The target column(s) over the training rows, in prices (the MASE scale)."""
+        values = self.split.take(self.frame[self.targets], "train").to_numpy(dtype=float)
+        return values[:, 0] if len(self.targets) == 1 else values
 
 
 def make_dataset(
@@ -525,6 +558,7 @@ def make_dataset(
     horizon: int = 1,
     target_kind: str = "price",
     scale: str = "minmax",
+    fit_scaler_on: str = "train",
 ) -> Dataset:
     """Scale, window and split one series into a :class:`Dataset`.
 
@@ -536,7 +570,7 @@ def make_dataset(
     ----------
     df : DataFrame
         Validated series (see :func:`stocklearn.data.load`), possibly with
-        extra indicator columns.
+        extra indicator columns. The data set keeps it.
     split : Split
         Made by :func:`chronological_split` for ``df``.
     features : sequence of str
@@ -550,6 +584,10 @@ def make_dataset(
         window's last value of the target column.
     scale : {"minmax", "standard"}
         Scaler for the inputs (and the price target).
+    fit_scaler_on : {"train", "all"}, default "train"
+        Rows the scalers are fit on. ``"all"`` fits them on every row,
+        test rows included: **a leak**, there only to measure what it does
+        (chapter 2). Never use it for a result.
 
     Returns
     -------
@@ -557,6 +595,8 @@ def make_dataset(
     """
     if target_kind not in TARGET_KINDS:
         raise ValueError(f"target_kind must be one of {TARGET_KINDS}, got {target_kind!r}")
+    if fit_scaler_on not in SCALER_FITS:
+        raise ValueError(f"fit_scaler_on must be one of {SCALER_FITS}, got {fit_scaler_on!r}")
     targets = [targets] if isinstance(targets, str) else list(targets)
     features = list(features)
     missing = [c for c in features + targets if c not in df.columns]
@@ -571,21 +611,23 @@ def make_dataset(
             f"features hold missing values (e.g. the warm-up rows of an indicator) on "
             f"{list(first)}; drop those rows before splitting"
         )
-    scaler = FittedScaler(x, split, kind=scale)
+    n = len(df)
+    fit_split = split if fit_scaler_on == "train" else Split(
+        n=n, train=(0, n), val=(n, n), test=(n, n))
+    scaler = FittedScaler(x, fit_split, kind=scale)
     xs = scaler.transform(x).to_numpy()
     prices = df[targets].to_numpy(dtype=float)
     target_scaler = None
     if target_kind == "price":
-        target_scaler = FittedScaler(df[targets], split, kind=scale)
-        y = target_scaler.transform(df[targets]).to_numpy()
-        y_kind = y
+        target_scaler = FittedScaler(df[targets], fit_split, kind=scale)
+        y_kind = target_scaler.transform(df[targets]).to_numpy()
     else:
         shifted = np.full_like(prices, np.nan)
         shifted[horizon:] = prices[:-horizon]
         y_kind = np.log(prices / shifted) if target_kind == "log_return" else prices / shifted - 1
     if len(targets) == 1:
         y_kind, prices = y_kind[:, 0], prices[:, 0]
-    windows = make_windows(xs, y_kind, window, horizon=horizon, index=df.index, anchor=prices)
+    windows = make_windows(xs, y_kind, window, horizon=horizon, index=df.index, prices=prices)
     parts = {name: windows.part(split, name) for name in PARTS}
     if len(parts["train"]) == 0 or len(parts["test"]) == 0:
         raise DataError(
@@ -593,5 +635,5 @@ def make_dataset(
             f"{split.train[1] - split.train[0]} training and "
             f"{split.test[1] - split.test[0]} test rows"
         )
-    return Dataset(**parts, split=split, features=features, targets=targets,
+    return Dataset(**parts, split=split, frame=df, features=features, targets=targets,
                    target_kind=target_kind, scaler=scaler, target_scaler=target_scaler)

@@ -1,107 +1,30 @@
-"""Seeds, run profiles, training without a look at the test part, and repeats over seeds.
+"""Training without a look at the test part, and repeats over seeds.
 
-* :func:`set_seed` is the one place that seeds Python, NumPy and TensorFlow.
-* :func:`get_profile` picks the ``fast`` or ``full`` settings of a chapter;
-  it is the only function of the package that reads an environment variable
-  (``STOCKLEARN_PROFILE``).
 * :func:`fit` trains on the training windows of a :class:`~stocklearn.prep.Dataset`,
   early-stops on its validation slice, and refuses any window whose target
   lies in the test part.
+* :func:`train_and_forecast` seeds, builds, fits and forecasts in prices.
 * :func:`repeat` runs one experiment over several seeds and summarises it.
+
+Seeds and run profiles live in :mod:`stocklearn.settings`; the one recipe
+"train over seeds, then score beside the baselines" is
+:func:`stocklearn.experiments.run`.
 """
 
 from __future__ import annotations
 
 import gc
-import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
 
+from stocklearn.backend import keras
 from stocklearn.prep import Dataset
-
-PROFILE_ENV = "STOCKLEARN_PROFILE"
-
-# Training many small models in a loop makes TensorFlow log "tf.function
-# retracing" warnings that say nothing useful to a learner; keep errors only.
-logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
-# --------------------------------------------------------------------------- seeds
-def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and the Keras backend, and make TensorFlow ops deterministic.
-
-    Calls :func:`keras.utils.set_random_seed` and, on the TensorFlow backend,
-    ``tf.config.experimental.enable_op_determinism()`` (safe to call again).
-    With both, the same seed gives bit-identical training on the same machine;
-    other oneDNN or thread settings may change the last bits.
-
-    Parameters
-    ----------
-    seed : int
-        Any non-negative integer.
-    """
-    keras.utils.set_random_seed(int(seed))
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.experimental.enable_op_determinism()
-
-
-# --------------------------------------------------------------------------- profiles
-@dataclass(frozen=True)
-class Profile:
-    """Settings of a run: ``fast`` for checks and CI, ``full`` for the published numbers.
-
-    Attributes
-    ----------
-    name : str
-        ``"fast"`` or ``"full"``.
-    seeds : tuple of int
-        Seeds every experiment is repeated over.
-    """
-
-    name: str
-    seeds: tuple[int, ...]
-
-    def pick(self, *, fast: Any, full: Any) -> Any:
-        """The value given for this profile, e.g. ``profile.pick(fast=5, full=100)``."""
-        return fast if self.name == "fast" else full
-
-
-PROFILES = {
-    "fast": Profile("fast", (0, 1)),
-    "full": Profile("full", (0, 1, 2, 3, 4)),
-}
-
-
-def get_profile(name: str | None = None) -> Profile:
-    """The run profile: ``name`` if given, else ``$STOCKLEARN_PROFILE``, else ``"fast"``.
-
-    Parameters
-    ----------
-    name : str, optional
-        ``"fast"`` or ``"full"`` (a notebook's ``PROFILE`` parameter).
-
-    Returns
-    -------
-    Profile
-
-    Raises
-    ------
-    ValueError
-        For any other name.
-    """
-    chosen = name or os.environ.get(PROFILE_ENV) or "fast"
-    if chosen not in PROFILES:
-        raise ValueError(f"unknown profile {chosen!r}: choose one of {', '.join(PROFILES)}")
-    return PROFILES[chosen]
+from stocklearn.settings import set_seed
 
 
 # --------------------------------------------------------------------------- fit
@@ -248,12 +171,12 @@ def train_and_forecast(
     ----------
     build : callable
         ``build(ds)`` returns a compiled model, e.g.
-        ``lambda ds: models.lstm(ds.train.window, len(ds.features))``.
+        ``lambda ds: models.lstm(ds.input_shape)``.
     ds : Dataset
     epochs, batch_size, patience, verbose
         Passed to :func:`fit`.
     seed : int
-        Passed to :func:`set_seed` before the model is built.
+        Passed to :func:`stocklearn.settings.set_seed` before the model is built.
     keep_model : bool, default True
         Return the trained model too. Each kept model holds some tens of MB
         of TensorFlow state: over many seeds keep only the one you need.
@@ -329,7 +252,7 @@ class RepeatResult:
 
 
 def repeat(fn: Callable[[int], Mapping[str, Any]], seeds: Iterable[int]) -> RepeatResult:
-    """Run ``fn(seed)`` after :func:`set_seed` for each seed.
+    """Run ``fn(seed)`` after :func:`stocklearn.settings.set_seed` for each seed.
 
     Parameters
     ----------

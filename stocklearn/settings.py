@@ -1,0 +1,98 @@
+"""Run profiles and seeds: the settings every chapter reads first.
+
+* :func:`get_profile` picks the ``fast`` or ``full`` sizes of a chapter; it is
+  the only function of the package that reads an environment variable
+  (``STOCKLEARN_PROFILE``).
+* :func:`set_seed` is the one place that seeds Python, NumPy and, once Keras
+  is loaded, the Keras backend.
+
+Nothing here imports Keras or TensorFlow, so a chapter that does not train
+never loads them.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+PROFILE_ENV = "STOCKLEARN_PROFILE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Settings of a run: ``fast`` for checks and CI, ``full`` for the published numbers.
+
+    Attributes
+    ----------
+    name : str
+        ``"fast"`` or ``"full"``.
+    seeds : tuple of int
+        Seeds every experiment is repeated over.
+    """
+
+    name: str
+    seeds: tuple[int, ...]
+
+    def pick(self, *, fast: Any, full: Any) -> Any:
+        """The value given for this profile, e.g. ``profile.pick(fast=5, full=100)``."""
+        return fast if self.name == "fast" else full
+
+
+PROFILES = {
+    "fast": Profile("fast", (0, 1)),
+    "full": Profile("full", (0, 1, 2, 3, 4)),
+}
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The run profile: ``name`` if given, else ``$STOCKLEARN_PROFILE``, else ``"fast"``.
+
+    Parameters
+    ----------
+    name : str, optional
+        ``"fast"`` or ``"full"`` (a notebook's ``PROFILE`` parameter).
+
+    Returns
+    -------
+    Profile
+
+    Raises
+    ------
+    ValueError
+        For any other name.
+    """
+    chosen = name or os.environ.get(PROFILE_ENV) or "fast"
+    if chosen not in PROFILES:
+        raise ValueError(f"unknown profile {chosen!r}: choose one of {', '.join(PROFILES)}")
+    return PROFILES[chosen]
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python's and NumPy's random numbers, and the Keras backend if Keras is loaded.
+
+    Keras is not imported here: a chapter that never trains never loads it.
+    When Keras is loaded (every training function of the package loads it
+    and calls this before building a model), the backend is seeded too and
+    TensorFlow's ops are made deterministic, see
+    :func:`stocklearn.backend.seed_backend`. The same seed then gives the
+    same numbers on the same machine.
+
+    Parameters
+    ----------
+    seed : int
+        Any non-negative integer.
+    """
+    if isinstance(seed, (bool, np.bool_)) or int(seed) != seed or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the legacy global generator is what users call)
+    if "keras" in sys.modules:
+        from stocklearn.backend import seed_backend
+
+        seed_backend(seed)
