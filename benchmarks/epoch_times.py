@@ -9,7 +9,7 @@ batch, jit, deterministic): the median time of the timed epochs (after one
 warm-up epoch, which includes compilation) and the final training loss.
 
 Keras silently turns ``jit_compile=True`` off while TensorFlow op determinism
-is on, and :func:`stocklearn.training.set_seed` turns it on. So XLA is timed
+is on, and :func:`stocklearn.settings.set_seed` turns it on. So XLA is timed
 first, seeded with ``keras.utils.set_random_seed`` only; the last runs
 (``deterministic=True``) use ``set_seed``, i.e. what the course really runs.
 The default grid takes about two minutes on 2 CPU cores.
@@ -21,12 +21,13 @@ import argparse
 import platform
 from pathlib import Path
 
-import keras
 import numpy as np
 import pandas as pd
 
 from stocklearn import models
-from stocklearn.training import EpochLog, set_seed
+from stocklearn.backend import keras
+from stocklearn.settings import set_seed
+from stocklearn.training import EpochLog
 
 BUILDERS = {"simple_rnn": models.simple_rnn, "lstm": models.lstm, "gru": models.gru}
 OUT = Path(__file__).parent / "results" / "epoch_times.csv"
@@ -39,7 +40,7 @@ def time_epochs(build, window: int, n: int, n_features: int, batch: int, jit: bo
     X = rng.random((n, window, n_features), dtype=np.float32)
     y = X[:, -1, 0] + 0.01 * rng.standard_normal(n).astype(np.float32)
     keras.utils.set_random_seed(0)
-    model = build(window, n_features, jit_compile=jit)
+    model = build((window, n_features), jit_compile=jit)
     log = EpochLog()
     hist = model.fit(X, y, epochs=epochs + 1, batch_size=batch, callbacks=[log], verbose=0)
     return float(np.median(log.times[1:])), float(hist.history["loss"][-1])

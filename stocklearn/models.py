@@ -8,7 +8,7 @@ that maps such windows to ``n_outputs`` numbers, trained with Adam::
 
 Why ``jit_compile="auto"`` (Keras' own default) everywhere: XLA does speed up
 recurrent layers on a CPU, but Keras switches it off whenever TensorFlow op
-determinism is on, and :func:`stocklearn.training.set_seed` turns that on, so
+determinism is on, and :func:`stocklearn.settings.set_seed` turns that on, so
 ``jit_compile=True`` would only add a warning. "auto" means no XLA on a CPU
 or under op determinism. Seconds per epoch measured by
 ``benchmarks/epoch_times.py`` (1200 windows, 1 feature, batch 32, 2 CPU

@@ -1,11 +1,9 @@
-"""Tests of stocklearn.data: bundled data, vendor layouts, validation, fetchers (no network)."""
+"""Tests of stocklearn.data: bundled data, vendor layouts, validation."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +13,6 @@ import pytest
 from stocklearn import data
 from stocklearn.data import (
     DataError,
-    FallbackWarning,
-    FetchError,
-    SymbolError,
     UnknownDatasetError,
     ValidationError,
 )
@@ -26,20 +21,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REGISTRY = json.loads((Path(data.__file__).parent / "datasets" / "registry.json").read_text())
 NDX_WINDOW = ("2024-05-28", "2024-06-10")
 SPDB_WINDOW = ("2021-03-01", "2021-03-12")
-
-
-@pytest.fixture
-def bars() -> pd.DataFrame:
-    """Ten real NASDAQ-100 bars, 2024-05-28..2024-06-10."""
-    return data.load("nasdaq100", *NDX_WINDOW)
-
-
-def yf_frame(df: pd.DataFrame, ticker: str = "^NDX") -> pd.DataFrame:
-    """``df`` as ``yf.download`` returns it in memory: (Price, Ticker) columns."""
-    out = df.rename(columns=str.capitalize).rename_axis("Date")
-    out.insert(0, "Adj Close", out["Close"])
-    out.columns = pd.MultiIndex.from_product([out.columns, [ticker]], names=["Price", "Ticker"])
-    return out
 
 
 def plain_csv(df: pd.DataFrame) -> io.StringIO:
@@ -204,17 +185,17 @@ def test_plain_layout_round_trips(bars):
     pd.testing.assert_frame_equal(data.normalize_ohlcv(bars), bars)
 
 
-def test_yf_download_multiindex_frame(bars):
+def test_yf_download_multiindex_frame(bars, yf_frame):
     pd.testing.assert_frame_equal(data.normalize_ohlcv(yf_frame(bars)), bars)
 
 
-def test_several_tickers_raise(bars):
+def test_several_tickers_raise(bars, yf_frame):
     both = pd.concat([yf_frame(bars, "^NDX"), yf_frame(bars, "QQQ")], axis=1)
     with pytest.raises(ValidationError, match="2 tickers"):
         data.normalize_ohlcv(both)
 
 
-def test_use_adj_close_scales_all_prices(bars):
+def test_use_adj_close_scales_all_prices(bars, yf_frame):
     frame = yf_frame(bars).droplevel("Ticker", axis=1)
     frame["Adj Close"] = frame["Close"] / 2
     adjusted = data.normalize_ohlcv(frame, use_adj_close=True)
@@ -222,107 +203,6 @@ def test_use_adj_close_scales_all_prices(bars):
                                   bars[["open", "high", "low", "close"]] / 2)
     with pytest.raises(ValidationError, match="needs an 'Adj Close' column"):
         data.normalize_ohlcv(bars, use_adj_close=True)
-
-
-# --------------------------------------------------------------------------- fetchers
-@pytest.mark.parametrize(("ticker", "problem"), [
-    ("../etc", "path separator"), ("a b", "whitespace"), ("", "empty"), ("   ", "empty"),
-    ("A" * 21, "longer than 20"), ("AB$C", "characters ['$']"), (123, "must be a string"),
-])
-def test_bad_ticker_raises(ticker, problem, tmp_path):
-    with pytest.raises(SymbolError) as err:
-        data.fetch_yahoo(ticker, cache_dir=tmp_path)
-    assert problem in str(err.value)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("code", ["60000", "sh60000a", "600000.HK"])
-def test_bad_ashare_code_raises(code, tmp_path):
-    with pytest.raises(SymbolError, match="not an A-share stock code"):
-        data.fetch_ashare(code, cache_dir=tmp_path)
-
-
-def _fail(*args):
-    raise ConnectionError("network down")
-
-
-def test_fetch_yahoo_success_writes_cache_then_reads_it(monkeypatch, tmp_path, bars):
-    monkeypatch.setattr(data, "_download_yahoo", lambda symbol: yf_frame(bars))
-    got = data.fetch_yahoo("^ndx", "2024-06-03", cache_dir=tmp_path)
-    pd.testing.assert_frame_equal(got, bars.loc["2024-06-03":])
-    cache = tmp_path / "yahoo_^NDX.csv"
-    pd.testing.assert_frame_equal(data.load_csv(cache), bars)
-    monkeypatch.setattr(data, "_download_yahoo", _fail)
-    pd.testing.assert_frame_equal(data.fetch_yahoo("^NDX", cache_dir=tmp_path), bars)
-
-
-def test_fetch_yahoo_falls_back_to_cache(monkeypatch, tmp_path, bars):
-    bars.to_csv(tmp_path / "yahoo_^NDX.csv")
-    monkeypatch.setattr(data, "_download_yahoo", _fail)
-    with pytest.warns(FallbackWarning, match="network down.*cached copy.*2024-05-28 to 2024-06-10"):
-        got = data.fetch_yahoo("^NDX", cache_dir=tmp_path, refresh=True)
-    pd.testing.assert_frame_equal(got, bars)
-
-
-def test_fetch_yahoo_asks_the_vendor_when_the_cache_is_stale(monkeypatch, tmp_path, bars):
-    cache = tmp_path / "yahoo_^NDX.csv"
-    bars.to_csv(cache)
-    os.utime(cache, (0, 0))  # written long ago
-    calls = []
-    monkeypatch.setattr(data, "_download_yahoo", lambda symbol: calls.append(symbol) or _fail())
-    # the stale copy already reaches the requested end: no download
-    got = data.fetch_yahoo("^NDX", end="2024-06-07", cache_dir=tmp_path)
-    assert calls == [] and got.index[-1] == pd.Timestamp("2024-06-07")
-    # open-ended request: the vendor is asked first, the stale copy is the fallback
-    with pytest.warns(FallbackWarning, match="cached copy"):
-        got = data.fetch_yahoo("^NDX", cache_dir=tmp_path)
-    assert calls == ["^NDX"]
-    pd.testing.assert_frame_equal(got, bars)
-
-
-@pytest.mark.parametrize("vendor_result", [_fail, lambda symbol: pd.DataFrame(),
-                                           lambda symbol: pd.DataFrame({"x": [1.0]})])
-def test_fetch_yahoo_falls_back_to_bundled(monkeypatch, tmp_path, vendor_result):
-    monkeypatch.setattr(data, "_download_yahoo", vendor_result)
-    with pytest.warns(FallbackWarning, match="bundled data set 'nasdaq100'"):
-        got = data.fetch_yahoo("^NDX", *NDX_WINDOW, cache_dir=tmp_path)
-    pd.testing.assert_frame_equal(got, data.load("nasdaq100", *NDX_WINDOW))
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_fetch_yahoo_without_fallback_raises(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "_download_yahoo", _fail)
-    with pytest.raises(FetchError, match="'ZZZZ' failed.*network down.*no cached copy"):
-        data.fetch_yahoo("zzzz", cache_dir=tmp_path)
-
-
-def test_missing_yfinance_gives_install_hint(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "yfinance", None)
-    with pytest.raises(FetchError, match=r"pip install 'stocklearn\[online\]'"):
-        data.fetch_yahoo("ZZZZ", cache_dir=tmp_path)
-    with pytest.warns(FallbackWarning, match=r"yfinance is not installed: pip install"):
-        data.fetch_yahoo("AAPL", cache_dir=tmp_path)
-
-
-@pytest.mark.parametrize("code", ["600000", "sh600000", "600000.SH"])
-def test_fetch_ashare_success(monkeypatch, tmp_path, code):
-    vendor = pd.read_csv(FIXTURES / "akshare_hist_600000.csv")
-    monkeypatch.setattr(data, "_download_ashare", lambda digits, adjust: vendor)
-    got = data.fetch_ashare(code, cache_dir=tmp_path)
-    pd.testing.assert_frame_equal(got, data.load("spdb_600000", *SPDB_WINDOW),
-                                  check_exact=False, rtol=1e-12)
-    assert [p.name for p in tmp_path.iterdir()] == ["ashare_600000.csv"]
-
-
-def test_fetch_ashare_falls_back_to_bundled_raw_prices_only(monkeypatch, tmp_path):
-    monkeypatch.setattr(data, "_download_ashare", _fail)
-    with pytest.warns(FallbackWarning, match="bundled data set 'spdb_600000'.*raw prices"):
-        got = data.fetch_ashare("600000.SH", *SPDB_WINDOW, cache_dir=tmp_path)
-    assert len(got) == 10
-    with pytest.raises(FetchError, match="no bundled data set"):
-        data.fetch_ashare("600000", adjust="qfq", cache_dir=tmp_path)
-    with pytest.raises(DataError, match="adjust must be"):
-        data.fetch_ashare("600000", adjust="forward", cache_dir=tmp_path)
 
 
 def test_dataset_info_lists_ex_dividend_events():

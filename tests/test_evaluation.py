@@ -6,7 +6,6 @@ import pytest
 
 from stocklearn import baselines, data, papers, prep
 from stocklearn.evaluation import (
-    compare_scores,
     format_table,
     paper_comparison,
     score,
@@ -59,42 +58,36 @@ def test_score_checks_inputs():
     assert "DM p" not in no_test.columns
 
 
-def test_paper_comparison_and_format():
-    ours = {("CSI 300", "SimpleRNN"): [58.0, 60.0], ("CSI 300", "LSTM"): [70.0]}
-    base = {"persistence": {("CSI 300", "SimpleRNN"): 55.5, ("CSI 300", "LSTM"): 55.5},
-            "linear": {("CSI 300", "SimpleRNN"): 55.25}}
-    dm = {("CSI 300", "SimpleRNN"): 0.0004, ("CSI 300", "LSTM"): 0.25}
-    t = paper_comparison(papers.lu2024_rmse(), ours, base, column="test", dm_p=dm)
+def test_paper_comparison_and_format(table):
+    paper = pd.Series({"toy": 1.5, "missing": 2.5}, name="RMSE")
+    t = paper_comparison(paper, {"toy": table, "extra": table}, model="wide",
+                         baselines=("persistence", "linear"))
+    assert list(t.index) == ["toy", "missing", "extra"]  # the paper's rows, then ours
     assert list(t.columns) == ["paper", "source", "ours", "ours std", "seeds", "persistence",
-                               "linear", "DM p"]
-    assert len(t) == 4  # every paper row, ours or not
-    row = t.loc[("CSI 300", "SimpleRNN")]
-    assert row["paper"] == 60.01 and row["source"] == "Lu (2024), Table 2"
-    assert row["ours"] == 59.0 and row["ours std"] == pytest.approx(np.sqrt(2))
-    shown = format_table(t)
-    assert list(shown.columns) == ["paper", "source", "ours", "seeds", "persistence", "linear",
-                                   "DM p"]
-    assert shown.loc[("CSI 300", "SimpleRNN")].tolist() == [
-        "60.01", "Lu (2024), Table 2", "59.00 ± 1.41", "2", "55.50", "55.25", "<0.001"]
-    assert shown.loc[("CSI 300", "LSTM")].tolist() == [
-        "72.91", "Lu (2024), Table 3", "70.00", "1", "55.50", "–", "0.250"]
-    assert shown.loc[("NASDAQ", "LSTM"), "ours"] == "–"
-    with pytest.raises(ValueError, match="column="):
-        paper_comparison(papers.lu2024_rmse(), ours)
-
-
-def test_compare_scores_matches_the_score_table(table):
-    paper = pd.Series({"toy": 1.5}, name="RMSE")
-    t = compare_scores(paper, {"toy": table}, model="wide", baselines=("persistence", "linear"))
+                               "DM p"]
     assert t.loc["toy", "paper"] == 1.5
     assert t.loc["toy", "ours"] == pytest.approx(2.0)
     assert t.loc["toy", "seeds"] == 2
     assert t.loc["toy", "persistence"] == pytest.approx(np.sqrt(7 / 5))
-    assert "linear" not in t.columns
+    assert "linear" not in t.columns  # absent from the score table
     assert t.loc["toy", "DM p"] == table.loc["wide", "DM p"]
+    assert np.isnan(t.loc["missing", "ours"]) and np.isnan(t.loc["extra", "paper"])
     shown = format_table(t, decimals={"ours": 1})
     assert shown.loc["toy", "ours"] == "2.0 ± 1.4"
     assert shown.loc["toy", "source"] == "–"
+    assert shown.loc["missing", "ours"] == "–"
+
+
+def test_paper_comparison_with_a_papers_table(table):
+    scores = {("CSI 300", "SimpleRNN"): table}
+    t = paper_comparison(papers.lu2024_rmse(), scores, column="test")
+    assert len(t) == 4  # every paper row, ours or not
+    row = t.loc[("CSI 300", "SimpleRNN")]
+    assert row["paper"] == papers.lu2024_rmse().loc[("CSI 300", "SimpleRNN"), "test"]
+    assert row["source"] == "Lu (2024), Table 2"
+    assert row["ours"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="column="):
+        paper_comparison(papers.lu2024_rmse(), scores)
 
 
 def test_format_score_table(table):
@@ -108,11 +101,11 @@ def test_format_score_table(table):
 def test_score_dataset_adds_both_baselines_on_the_same_rows():
     df = data.load("csi300", "2014-12-08", "2016-12-31")
     ds = prep.make_dataset(df, prep.chronological_split(df, 300), window=3)
-    model = ds.persistence("test") * 1.001
-    table = score_dataset(df, ds, {"model": model})
+    model = ds.previous("test") * 1.001
+    table = score_dataset(ds, {"model": model})
     assert list(table.index) == ["model", "persistence", "linear"]
     expected = score(ds.actual("test"),
-                     {"model": model, "persistence": ds.persistence("test"),
-                      "linear": baselines.linear_on_window(df, ds)},
-                     previous=ds.persistence("test"), train_series=df["close"].iloc[:300])
+                     {"model": model, "persistence": ds.previous("test"),
+                      "linear": baselines.linear_on_window(ds)},
+                     previous=ds.previous("test"), train_series=df["close"].iloc[:300])
     pd.testing.assert_frame_equal(table, expected)

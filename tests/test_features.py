@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,12 +19,11 @@ from stocklearn.features import (
     sma,
 )
 
-CSV = Path(__file__).resolve().parents[1] / "stocklearn" / "datasets" / "csi300.csv"
-
 
 @pytest.fixture(scope="module")
-def csi300() -> pd.DataFrame:
-    return pd.read_csv(CSV, parse_dates=["date"], index_col="date").iloc[:300].astype(float)
+def rows(csi300) -> pd.DataFrame:
+    """The first 300 CSI 300 rows."""
+    return csi300.iloc[:300]
 
 
 def test_sma_by_hand():
@@ -57,8 +54,8 @@ def test_rsi_by_hand_small():
     assert out.name == "rsi_2"
 
 
-def test_rsi_matches_wilder_loop(csi300):
-    close = csi300["close"].to_numpy()[:60]
+def test_rsi_matches_wilder_loop(rows):
+    close = rows["close"].to_numpy()[:60]
     n = 14
     d = np.diff(close)
     g, loss = np.maximum(d, 0), np.maximum(-d, 0)
@@ -85,8 +82,8 @@ def test_bollinger_by_hand():
     np.testing.assert_allclose(out["bb_lower"], [np.nan, np.nan, 2 - 2 * sd, 3 - 2 * sd])
 
 
-def test_macd_is_difference_of_emas(csi300):
-    close = csi300["close"]
+def test_macd_is_difference_of_emas(rows):
+    close = rows["close"]
     out = macd(close, 12, 26, 9)
     line = ema(close, 12) - ema(close, 26)
     np.testing.assert_allclose(out["macd"], line)
@@ -96,17 +93,17 @@ def test_macd_is_difference_of_emas(csi300):
     assert out["macd_signal"].isna().sum() == 26 + 9 - 2
 
 
-def test_add_indicators_columns_and_dropna(csi300):
-    full = add_indicators(csi300, dropna=False)
-    assert full.index.equals(csi300.index)
+def test_add_indicators_columns_and_dropna(rows):
+    full = add_indicators(rows, dropna=False)
+    assert full.index.equals(rows.index)
     new = ["sma_5", "sma_20", "ema_12", "ema_26", "macd", "macd_signal", "macd_hist",
            "rsi_14", "bb_mid", "bb_upper", "bb_lower"]
-    assert list(full.columns) == list(csi300.columns) + new
-    dropped = add_indicators(csi300)
+    assert list(full.columns) == list(rows.columns) + new
+    dropped = add_indicators(rows)
     assert not dropped.isna().to_numpy().any()
-    assert len(dropped) == len(csi300) - 33  # the MACD signal line warms up last
+    assert len(dropped) == len(rows) - 33  # the MACD signal line warms up last
     pd.testing.assert_frame_equal(dropped, full.iloc[33:])
-    assert "sma_5" not in csi300.columns  # input untouched
+    assert "sma_5" not in rows.columns  # input untouched
 
 
 def test_is_price_like():
@@ -125,9 +122,9 @@ def test_bad_lookback(func):
         func(s, 20)
 
 
-def test_add_indicators_missing_column(csi300):
+def test_add_indicators_missing_column(rows):
     with pytest.raises(DataError, match="no column 'adj_close'"):
-        add_indicators(csi300, column="adj_close")
+        add_indicators(rows, column="adj_close")
 
 
 SMALL = {"sma_windows": (3,), "ema_windows": (4,), "macd_spans": (3, 6, 3), "rsi_window": 4,

@@ -51,7 +51,7 @@ def test_two_dimensional_inputs_average_all_cells():
 def test_validation(func):
     with pytest.raises(ValueError, match="same shape"):
         func(Y, P[:3])
-    with pytest.raises(ValueError, match="y_pred holds 1 NaN"):
+    with pytest.raises(ValueError, match="forecast holds 1 NaN"):
         func(Y, np.array([1.0, np.nan, 2.0, 3.0]))
     with pytest.raises(ValueError, match="empty"):
         func([], [])
@@ -112,7 +112,7 @@ def test_diebold_mariano_validation():
 
 
 def test_evaluate():
-    out = evaluate(Y, P, y_prev=PREV, y_train=TRAIN, name="flat")
+    out = evaluate(Y, P, previous=PREV, train_series=TRAIN, name="flat")
     assert isinstance(out, pd.Series) and out.name == "flat"
     assert list(out.index) == ["RMSE", "MAE", "MAPE", "MASE", "DA"]
     np.testing.assert_allclose(out, [rmse(Y, P), 1.0, mape(Y, P), 0.6, 0.5])
@@ -121,7 +121,7 @@ def test_evaluate():
 def test_evaluate_rejects_2d():
     y2 = np.stack([Y, Y], axis=1)
     with pytest.raises(ValueError, match="1-D"):
-        evaluate(y2, y2, y_prev=y2, y_train=TRAIN)
+        evaluate(y2, y2, previous=y2, train_series=TRAIN)
 
 
 def test_lag_correlation_finds_persistence_at_lag_one():

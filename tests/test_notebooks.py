@@ -1,18 +1,27 @@
-"""The chapters: committed clean, parameterised, and runnable with a second parameter set.
+"""The chapters: text sources in sync with their notebooks, committed clean, runnable twice.
 
-``pytest --nbval-lax notebooks`` (run by ``make test``) executes every chapter in the
-fast profile; the papermill test here executes each one again with the tiny
-parameter set of ``tests/notebook_params.json`` (another data set, smallest sizes).
+Every chapter is a pair: ``notebooks/NAME.py`` (jupytext's percent format, the
+source) and ``notebooks/NAME.ipynb`` (made from it by ``make sync``).
+``pytest --nbval-lax notebooks`` (run by ``make test``) executes every
+chapter in the fast profile, exercise solutions included; the papermill test
+here executes each one again with the tiny parameter set of
+``tests/notebook_params.json`` (another data set, smallest sizes).
 """
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOURCES = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
 PARAMS = json.loads((ROOT / "tests" / "notebook_params.json").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
 
@@ -21,11 +30,27 @@ def _ids(paths):
     return [p.name for p in paths]
 
 
-def test_every_chapter_has_a_tiny_parameter_set_and_a_toc_entry():
+def _cells(nb):
+    """What must agree between a text source and its notebook."""
+    return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+
+
+def test_every_chapter_is_a_pair_with_a_tiny_parameter_set_and_a_toc_entry():
     assert NOTEBOOKS, "no notebooks found"
+    assert [p.stem for p in SOURCES] == [p.stem for p in NOTEBOOKS], \
+        "every notebooks/NAME.ipynb needs its text source notebooks/NAME.py and vice versa"
     for nb in NOTEBOOKS:
         assert nb.name in PARAMS, f"{nb.name} has no entry in tests/notebook_params.json"
         assert f"notebooks/{nb.stem}" in TOC, f"{nb.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=_ids(SOURCES))
+def test_text_source_and_notebook_are_in_sync(source):
+    text = jupytext.read(source)
+    nb = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    assert _cells(text) == _cells(nb), (
+        f"{source.name} and {source.with_suffix('.ipynb').name} differ: run `make sync` "
+        "(or see 'Editing a chapter' in README.md if you edited the .ipynb)")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
@@ -41,14 +66,59 @@ def test_committed_without_outputs(path):
 def test_structure(path):
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert "google.colab" in code[0].source and "pip install" in code[0].source, \
+    assert "google.colab" in code[0].source and "pip" in code[0].source, \
         "first cell must install stocklearn on Colab"
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
     assert "PROFILE" in tagged[0].source
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "## Summary" in text and "## Exercises" in text
-    assert ":::{exercise}" in text and "{solution}" in text
+    assert ":::{exercise}" in text
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_solutions_with_code_are_executed_code_cells(path):
+    """A solution's code lives in code cells between solution-start and solution-end.
+
+    Code fences inside a solution would never run; the gated syntax keeps the
+    code cells in a closed dropdown in the book, and nbval executes them.
+    """
+    nb = nbformat.read(path, as_version=4)
+    inside, starts, with_code = False, 0, 0
+    for cell in nb.cells:
+        source = cell.source
+        if cell.cell_type == "markdown":
+            if "{solution-start}" in source:
+                assert not inside, f"{path.name}: solution-start inside a solution"
+                inside, starts, code_seen = True, starts + 1, False
+            plain = re.findall(r"::::?\{solution\}.*?\n::::?\s*$", source, flags=re.S | re.M)
+            assert not any("```python" in block for block in plain), \
+                f"{path.name}: a solution keeps code in a fence; make it gated code cells"
+            if inside and "```python" in source:
+                pytest.fail(f"{path.name}: a code fence inside a gated solution")
+            if "{solution-end}" in source:
+                assert inside, f"{path.name}: solution-end without solution-start"
+                assert code_seen, f"{path.name}: a gated solution without a code cell"
+                inside, with_code = False, with_code + 1
+        elif inside:
+            code_seen = True
+    assert not inside, f"{path.name}: a solution-start without solution-end"
+    assert starts == with_code
+
+
+def test_chapter_one_never_imports_tensorflow():
+    """Chapter 1 does not train: its code, run in a fresh process, loads no Keras backend."""
+    nb = nbformat.read(ROOT / "notebooks" / "01_data.ipynb", as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    check = ("import sys\nprint(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') "
+             "if m in sys.modules))")
+    imports = "\n\n".join([*code[:4], check])  # Colab cell, imports, parameters, profile
+    everything = "\n\n".join([*code, check])
+    for script in (imports, everything):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             cwd=ROOT / "notebooks", check=True, env={**os.environ,
+                                                                      "MPLBACKEND": "Agg"})
+        assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))

@@ -1,10 +1,10 @@
 """The papers' numbers, as typed in, against REPRODUCTION_TARGETS.md and the data."""
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from stocklearn import papers
 from stocklearn.data import load
@@ -72,13 +72,21 @@ def test_every_table_has_a_source_and_is_a_fresh_copy():
         assert table().iloc[0, 0] != -1
 
 
-def test_references():
-    assert set(papers.REFERENCES) == {"lu2024", "resnetlstm", "ding2020", "bao2021", "guide"}
-    assert "10.1007/s13042-019-01041-1" in papers.cite("ding2020")
-    bib = papers.bibtex()
-    assert bib.count("@") == 5 and "@article{lu2024," in bib
-    with pytest.raises(KeyError, match="known"):
-        papers.cite("nope")
+def test_one_bibliography_covers_every_citation():
+    """book/references.bib is the only bibliography: every cited key and every paper is in it."""
+    root = Path(__file__).resolve().parents[1]
+    bib = (root / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = re.findall(r"^@\w+\{([^,]+),", bib, flags=re.M)
+    assert len(keys) == len(set(keys)), "duplicate keys in references.bib"
+    assert set(papers.SETTINGS) | {"guide"} <= set(keys)
+    pages = [*root.glob("notebooks/*.py"), *root.glob("book/*.md")]
+    cited = {key.strip() for page in pages
+             for group in re.findall(r"\{cite[pt]?\}`([^`]+)`", page.read_text(encoding="utf-8"))
+             for key in group.split(",")}
+    assert cited and cited <= set(keys), f"cited but not in references.bib: {cited - set(keys)}"
+    # no second copy of the references in the package
+    package = "".join(p.read_text(encoding="utf-8") for p in root.glob("stocklearn/*.py"))
+    assert not re.search(r"@(article|misc|book|inproceedings)\{", package)
 
 
 def test_reported_numbers_live_only_in_the_papers_module():
@@ -89,7 +97,8 @@ def test_reported_numbers_live_only_in_the_papers_module():
     numbers = {str(v) for t in tables for v in t.select_dtypes("number").to_numpy().ravel()
                if np.isfinite(v) and not float(v).is_integer() and len(str(v)) >= 5}
     assert "60.01" in numbers and "27.243" in numbers
-    files = [*root.glob("notebooks/*.ipynb"), *root.glob("book/*.md"),
+    files = [*root.glob("notebooks/*.ipynb"), *root.glob("notebooks/*.py"),
+             *root.glob("book/*.md"),
              *(p for p in root.glob("stocklearn/*.py") if p.name != "papers.py")]
     found = {(f.name, n) for f in files for n in numbers if n in f.read_text(encoding="utf-8")}
     assert not found, f"papers' numbers typed outside stocklearn/papers.py: {sorted(found)}"

@@ -4,20 +4,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from stocklearn import plots  # noqa: E402
 from stocklearn.data import load  # noqa: E402
+from stocklearn.prep import chronological_split, make_dataset  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_price_volume():
@@ -28,16 +23,20 @@ def test_price_volume():
 
 
 def test_forecast_vs_actual_with_seeds_and_persistence():
-    dates = pd.bdate_range("2024-01-01", periods=30)
-    actual = np.linspace(100, 110, 30)
-    forecasts = {"persistence": actual - 0.5, "LSTM": np.stack([actual + 1, actual - 1]),
-                 "linear": actual + 0.2}
-    fig = plots.forecast_vs_actual(dates, actual, forecasts, last_n=10, title="test")
+    df = load("csi300", start="2020-01-01", end="2020-06-30")
+    ds = make_dataset(df, chronological_split(df, 80), window=5)
+    actual = ds.actual("test")
+    forecasts = {"LSTM": np.stack([actual + 1, actual - 1]), "linear": actual + 0.2}
+    fig = plots.forecast_vs_actual(ds, forecasts, last_n=10, title="test")
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["actual", "LSTM (mean of 2 seeds)", "linear", "persistence"]
     assert all(len(line.get_xdata()) == 10 for line in ax.get_lines())
-    assert ax.get_lines()[-1].get_linestyle() == "--"
+    persistence = ax.get_lines()[-1]
+    assert persistence.get_linestyle() == "--"
+    np.testing.assert_array_equal(persistence.get_ydata(), ds.previous("test")[-10:])
+    with pytest.raises(ValueError, match="persistence"):
+        plots.forecast_vs_actual(ds, {"persistence": actual})
 
 
 def test_loss_curves_single_and_many():

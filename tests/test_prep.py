@@ -187,11 +187,14 @@ def test_dataset_round_trips_to_prices(kind):
     split = chronological_split(df, 80, val=10)
     ds = make_dataset(df, split, features=["close", "volume"], window=5, target_kind=kind)
     for part in ("train", "val", "test"):
-        truth = df["close"].to_numpy()[ds.part(part).target_pos]
-        np.testing.assert_array_equal(ds.actual(part), truth)
-        np.testing.assert_allclose(ds.to_price(ds.part(part).y, part), truth, rtol=1e-5)
-        np.testing.assert_allclose(ds.persistence(part),
+        actual = df["close"].to_numpy()[ds.part(part).target_pos]
+        np.testing.assert_array_equal(ds.actual(part), actual)
+        np.testing.assert_allclose(ds.to_price(ds.part(part).y, part), actual, rtol=1e-5)
+        np.testing.assert_allclose(ds.previous(part),
                                    df["close"].to_numpy()[ds.part(part).last_input_pos])
+    assert ds.frame is df
+    assert ds.input_shape == (5, 2) and ds.window == 5
+    np.testing.assert_array_equal(ds.train_series(), df["close"].to_numpy()[:split.train[1]])
     assert ds.train.target_pos.max() < split.val[0]
     assert ds.val.target_pos.min() >= split.val[0] and ds.val.target_pos.max() < split.val[1]
     assert ds.test.target_pos.min() >= split.test[0]
@@ -218,6 +221,29 @@ def test_dataset_training_part_is_blind_to_the_test_rows(n, window, seed):
     for part in ("train", "val"):
         np.testing.assert_array_equal(a.part(part).X, b.part(part).X)
         np.testing.assert_array_equal(a.part(part).y, b.part(part).y)
+
+
+def test_scaler_fit_on_all_rows_is_the_documented_leak():
+    df = _frame(120)
+    split = chronological_split(df, 80)
+    df.iloc[split.test[0]:, :4] *= 3.0  # the test period trades far above the training range
+    honest = make_dataset(df, split, window=2)
+    leaky = make_dataset(df, split, window=2, fit_scaler_on="all")
+    assert honest.test.X.max() > 1.5  # honest: test inputs beyond the training range
+    assert leaky.test.X.max() == pytest.approx(1.0)  # leak: the scaler saw the test rows
+    assert leaky.scaler.fit_rows == (0, 120) and honest.scaler.fit_rows == (0, 80)
+    np.testing.assert_array_equal(leaky.test.target_pos, honest.test.target_pos)
+    np.testing.assert_allclose(leaky.to_price(leaky.test.y, "test"), honest.actual("test"),
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="fit_scaler_on"):
+        make_dataset(df, split, fit_scaler_on="test")
+
+
+def test_to_price_refuses_the_wrong_number_of_predictions():
+    df = _frame(60)
+    ds = make_dataset(df, chronological_split(df, 40), window=3)
+    with pytest.raises(ValueError, match="predictions for the"):
+        ds.to_price(np.zeros(len(ds.test) + 1), "test")
 
 
 def test_dataset_errors_are_clear():

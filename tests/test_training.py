@@ -7,15 +7,12 @@ import numpy as np
 import pytest
 
 from stocklearn import models
-from stocklearn.data import load
 from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.settings import set_seed
 from stocklearn.training import (
-    Profile,
     fit,
-    get_profile,
     predict,
     repeat,
-    set_seed,
     train_and_forecast,
 )
 
@@ -23,9 +20,9 @@ EPOCHS = 3
 
 
 @pytest.fixture(scope="module")
-def csi300():
+def rows(csi300):
     """360 real CSI 300 rows (2014-12-08 onwards)."""
-    return load("csi300", start="2014-12-08").iloc[:360]
+    return csi300.loc["2014-12-08":].iloc[:360]
 
 
 def _dataset(df):
@@ -34,40 +31,18 @@ def _dataset(df):
 
 
 def _build(ds):
-    return models.lstm(ds.train.window, len(ds.features), units=4)
+    return models.lstm(ds.input_shape, units=4)
 
 
 def _run(ds, seed=0):
     return train_and_forecast(_build, ds, epochs=EPOCHS, batch_size=32, patience=1, seed=seed)
 
 
-# --------------------------------------------------------------------------- profiles
-def test_profiles():
-    assert get_profile("fast") == Profile("fast", (0, 1))
-    full = get_profile("full")
-    assert full.seeds == (0, 1, 2, 3, 4)
-    assert full.pick(fast=5, full=100) == 100
-    assert get_profile("fast").pick(fast=5, full=100) == 5
-
-
-def test_profile_precedence(monkeypatch):
-    monkeypatch.delenv("STOCKLEARN_PROFILE", raising=False)
-    assert get_profile().name == "fast"
-    monkeypatch.setenv("STOCKLEARN_PROFILE", "full")
-    assert get_profile().name == "full"
-    assert get_profile("fast").name == "fast"  # an explicit name wins
-    monkeypatch.setenv("STOCKLEARN_PROFILE", "slow")
-    with pytest.raises(ValueError, match="fast, full"):
-        get_profile()
-    with pytest.raises(ValueError, match="'huge'"):
-        get_profile("huge")
-
-
 # --------------------------------------------------------------------------- seeds and repeats
-def test_set_seed_twice_and_same_seed_same_forecast(csi300):
+def test_set_seed_twice_and_same_seed_same_forecast(rows):
     set_seed(0)
     set_seed(0)  # repeated calls are fine
-    ds = _dataset(csi300)
+    ds = _dataset(rows)
     a, b, c = _run(ds, seed=0), _run(ds, seed=0), _run(ds, seed=1)
     np.testing.assert_array_equal(a["test_pred"], b["test_pred"])
     np.testing.assert_array_equal(a["train_pred"], b["train_pred"])
@@ -96,8 +71,8 @@ def test_repeat_summaries():
 
 
 # --------------------------------------------------------------------------- fit
-def test_fit_logs_lines_and_epoch_times(csi300, capsys):
-    ds = _dataset(csi300)
+def test_fit_logs_lines_and_epoch_times(rows, capsys):
+    ds = _dataset(rows)
     set_seed(0)
     history = fit(_build(ds), ds, epochs=EPOCHS, verbose=2)
     assert len(history.history["epoch_time"]) == len(history.history["loss"]) == EPOCHS
@@ -106,42 +81,42 @@ def test_fit_logs_lines_and_epoch_times(csi300, capsys):
     assert "val_loss" in lines[0] and lines[0].endswith("s/epoch") and "\b" not in lines[0]
 
 
-def test_fit_refuses_targets_in_the_test_part(csi300):
-    ds = _dataset(csi300)
+def test_fit_refuses_targets_in_the_test_part(rows):
+    ds = _dataset(rows)
     with pytest.raises(ValueError, match="train windows reach into the test part"):
         fit(_build(ds), replace(ds, train=ds.test), epochs=1)
     with pytest.raises(ValueError, match="val windows reach into the test part"):
         fit(_build(ds), replace(ds, val=ds.test), epochs=1)
 
 
-def test_patience_needs_a_validation_slice(csi300):
-    ds = make_dataset(csi300, chronological_split(csi300, 300), window=5)
+def test_patience_needs_a_validation_slice(rows):
+    ds = make_dataset(rows, chronological_split(rows, 300), window=5)
     with pytest.raises(ValueError, match="validation slice"):
         fit(_build(ds), ds, epochs=1, patience=2)
 
 
-def test_predict_shape(csi300):
-    ds = _dataset(csi300)
+def test_predict_shape(rows):
+    ds = _dataset(rows)
     set_seed(0)
-    model = models.gru(5, 2, units=3, n_outputs=2)
+    model = models.gru((5, 2), units=3, n_outputs=2)
     assert predict(model, ds.test.X).shape == (len(ds.test), 2)
     assert predict(_build(ds), ds.test.X, batch_size=7).shape == (len(ds.test),)
 
 
 # --------------------------------------------------------------------------- THE leakage test
 CHAPTER_MODELS = {
-    "simple_rnn": (lambda ds: models.simple_rnn(ds.train.window, len(ds.features), units=4),
+    "simple_rnn": (lambda ds: models.simple_rnn(ds.input_shape, units=4),
                    "price"),
-    "lstm": (lambda ds: models.lstm(ds.train.window, len(ds.features), units=4), "price"),
-    "gru": (lambda ds: models.gru(ds.train.window, len(ds.features), units=4), "log_return"),
-    "stacked_lstm": (lambda ds: models.stacked_lstm(ds.train.window, len(ds.features),
-                                                    units=(4, 3), dense=2, loss="huber"),
+    "lstm": (lambda ds: models.lstm(ds.input_shape, units=4), "price"),
+    "gru": (lambda ds: models.gru(ds.input_shape, units=4), "log_return"),
+    "stacked_lstm": (lambda ds: models.stacked_lstm(ds.input_shape, units=(4, 3), dense=2,
+                                                    loss="huber"),
                      "log_return"),
 }
 
 
 @pytest.mark.parametrize("name", list(CHAPTER_MODELS))
-def test_test_rows_cannot_influence_training(csi300, name):
+def test_test_rows_cannot_influence_training(rows, name):
     """Absurd test rows (prices and volume x1000) leave training bit-for-bit unchanged.
 
     Same seed, same split; only rows of the test part differ. If any training
@@ -158,8 +133,8 @@ def test_test_rows_cannot_influence_training(csi300, name):
     def train(ds):
         return train_and_forecast(build, ds, epochs=EPOCHS, batch_size=32, patience=1, seed=0)
 
-    ds = dataset(csi300)
-    absurd = csi300.copy()
+    ds = dataset(rows)
+    absurd = rows.copy()
     absurd.iloc[ds.split.test[0]:] *= 1000.0
     ds_absurd = dataset(absurd)
     assert ds_absurd.split == ds.split
@@ -173,8 +148,8 @@ def test_test_rows_cannot_influence_training(csi300, name):
     assert all(np.array_equal(a, b) for a, b in zip(w_clean, w_poisoned, strict=True))
 
 
-def test_train_and_forecast_can_drop_the_model(csi300):
-    ds = _dataset(csi300)
+def test_train_and_forecast_can_drop_the_model(rows):
+    ds = _dataset(rows)
     kept = train_and_forecast(_build, ds, epochs=1, seed=0)
     dropped = train_and_forecast(_build, ds, epochs=1, seed=0, keep_model=False)
     assert "model" in kept and "model" not in dropped

@@ -1,0 +1,45 @@
+"""The recipe every chapter runs: train over seeds, score train and test beside the baselines."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocklearn import evaluation, experiments, models
+from stocklearn.prep import chronological_split, make_dataset
+
+
+@pytest.fixture(scope="module")
+def ds(csi300):
+    rows = csi300.loc["2014-12-08":].iloc[:360]
+    return make_dataset(rows, chronological_split(rows, 300, val=60), window=5,
+                        features=("close", "volume"))
+
+
+def _build(ds):
+    return models.lstm(ds.input_shape, units=4)
+
+
+def test_run_trains_over_seeds_and_scores_both_parts(ds):
+    exp = experiments.run(_build, ds, seeds=(0, 1), epochs=2, patience=1, keep_model=True)
+    assert exp.forecasts("test").shape == (2, len(ds.test))
+    assert exp.forecasts("train").shape == (2, len(ds.train))
+    for part in ("train", "test"):
+        table = exp.scores[part]
+        assert list(table.index) == ["model", "persistence", "linear"]
+        assert table.loc["model", "seeds"] == 2
+        expected = evaluation.score_dataset(ds, {"model": exp.forecasts(part)}, part)
+        pd.testing.assert_frame_equal(table, expected)
+    assert exp.model.input_shape == (None, *ds.input_shape)
+    assert len(exp.runs.records) == 2 and "model" not in exp.runs.records[1]
+    assert exp.seconds > 0
+    with pytest.raises(ValueError, match="part"):
+        exp.forecasts("val")
+
+
+def test_run_is_reproducible_and_drops_models_by_default(ds):
+    a = experiments.run(_build, ds, seeds=[3], epochs=2)
+    b = experiments.run(_build, ds, seeds=[3], epochs=2)
+    np.testing.assert_array_equal(a.forecasts("test"), b.forecasts("test"))
+    pd.testing.assert_frame_equal(a.scores["test"], b.scores["test"])
+    with pytest.raises(AttributeError, match="keep_model=True"):
+        _ = a.model
