@@ -44,8 +44,7 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
 
 def run_one(notebook: Path, profile: str) -> dict:
     """Execute one notebook with papermill; return its wall time and peak memory."""
-    env = {**os.environ, "STOCKLEARN_PROFILE": profile, "TF_CPP_MIN_LOG_LEVEL": "3",
-           }
+    env = {**os.environ, "STOCKLEARN_PROFILE": profile}
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
                "--cwd", str(notebook.parent), str(notebook), str(Path(tmp) / notebook.name)]

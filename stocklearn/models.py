@@ -1,4 +1,7 @@
-"""One Keras builder per architecture; sizes are arguments, every layer is visible.
+"""One Keras builder per architecture: sizes are arguments, every layer shows.
+
+The chapters show these builders with ``inspect.getsource``, so their lines
+fit the book's 78-character code column.
 
 Each builder takes the shape of one input window, ``(window, n_features)``
 (a data set's ``ds.input_shape``), and returns a compiled :class:`keras.Model`
@@ -31,32 +34,48 @@ from stocklearn.backend import keras
 layers = keras.layers
 
 Loss = str | keras.losses.Loss
-"""A loss name such as "mse" or "huber", or a Keras loss object such as ``Huber(delta=...)``."""
+"""A loss name ("mse", "huber") or a Keras loss (``Huber(delta=...)``)."""
 
 STEPS_PER_EXECUTION = 16
 """Batches per TensorFlow call (see :func:`compile_adam`)."""
 
 
 def compile_adam(
-    model: keras.Model, *, loss: Loss = "mse", learning_rate: float = 1e-3,
-    jit_compile: bool | str = "auto", steps_per_execution: int = STEPS_PER_EXECUTION,
+    model: keras.Model,
+    *,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+    steps_per_execution: int = STEPS_PER_EXECUTION,
 ) -> keras.Model:
-    """Compile ``model`` with Adam and ``loss`` ("mse", "huber", a Keras loss...); return it.
+    """Compile ``model`` with Adam and ``loss``; return it.
 
-    ``steps_per_execution`` runs that many batches per call into TensorFlow: the
-    same updates in the same order (bit-identical results), with less Python
-    overhead per batch, which matters for the small recurrent models here.
+    ``steps_per_execution`` runs that many batches per call into the
+    backend: the same updates in the same order (bit-identical results),
+    with less Python overhead per batch, which matters for the small
+    recurrent models here.
     """
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,
-                  jit_compile=jit_compile, steps_per_execution=steps_per_execution)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=loss,
+        jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
 def simple_rnn(
-    input_shape: tuple[int, int], *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
-    learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
+    input_shape: tuple[int, int],
+    *,
+    units: int = 50,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
 ) -> keras.Model:
-    """One SimpleRNN layer and a linear output: ``units * (units + n_features + 1)`` weights.
+    """One SimpleRNN layer and a linear output.
+
+    ``units * (units + n_features + 1)`` recurrent weights.
 
     Parameters
     ----------
@@ -65,7 +84,7 @@ def simple_rnn(
         (``ds.input_shape``).
     units : int, default 50
     n_outputs : int, default 1
-    loss : str, default "mse"
+    loss : str or keras.losses.Loss, default "mse"
     learning_rate : float, default 1e-3
     jit_compile : bool or "auto", default "auto"
         XLA compilation; see the module notes (off under ``set_seed``).
@@ -79,14 +98,22 @@ def simple_rnn(
         layers.SimpleRNN(units),
         layers.Dense(n_outputs),
     ], name="simple_rnn")
-    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
 
 
 def lstm(
-    input_shape: tuple[int, int], *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
-    learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
+    input_shape: tuple[int, int],
+    *,
+    units: int = 50,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
 ) -> keras.Model:
-    """One LSTM layer and a linear output: ``4 * units * (units + n_features + 1)`` weights.
+    """One LSTM layer and a linear output.
+
+    ``4 * units * (units + n_features + 1)`` recurrent weights.
 
     Parameters
     ----------
@@ -95,7 +122,7 @@ def lstm(
         (``ds.input_shape``).
     units : int, default 50
     n_outputs : int, default 1
-    loss : str, default "mse"
+    loss : str or keras.losses.Loss, default "mse"
     learning_rate : float, default 1e-3
     jit_compile : bool or "auto", default "auto"
         XLA compilation; see the module notes (off under ``set_seed``).
@@ -109,16 +136,23 @@ def lstm(
         layers.LSTM(units),
         layers.Dense(n_outputs),
     ], name="lstm")
-    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
 
 
 def gru(
-    input_shape: tuple[int, int], *, units: int = 50, n_outputs: int = 1, loss: Loss = "mse",
-    learning_rate: float = 1e-3, jit_compile: bool | str = "auto",
+    input_shape: tuple[int, int],
+    *,
+    units: int = 50,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
 ) -> keras.Model:
-    """One GRU layer and a linear output: ``3 * units * (units + n_features + 2)`` weights.
+    """One GRU layer and a linear output.
 
-    Keras' GRU has ``reset_after=True``: two bias vectors per gate, hence the ``+ 2``.
+    ``3 * units * (units + n_features + 2)`` recurrent weights: Keras' GRU
+    has ``reset_after=True``, two bias vectors per gate, hence the ``+ 2``.
 
     Parameters
     ----------
@@ -127,7 +161,7 @@ def gru(
         (``ds.input_shape``).
     units : int, default 50
     n_outputs : int, default 1
-    loss : str, default "mse"
+    loss : str or keras.losses.Loss, default "mse"
     learning_rate : float, default 1e-3
     jit_compile : bool or "auto", default "auto"
         XLA compilation; see the module notes (off under ``set_seed``).
@@ -141,15 +175,22 @@ def gru(
         layers.GRU(units),
         layers.Dense(n_outputs),
     ], name="gru")
-    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
 
 
 def stacked_lstm(
-    input_shape: tuple[int, int], *, units: tuple[int, ...] = (64, 32), dropout: float = 0.2,
-    dense: int | None = 16, n_outputs: int = 1, loss: Loss = "mse", learning_rate: float = 1e-3,
+    input_shape: tuple[int, int],
+    *,
+    units: tuple[int, ...] = (64, 32),
+    dropout: float = 0.2,
+    dense: int | None = 16,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
     jit_compile: bool | str = "auto",
 ) -> keras.Model:
-    """LSTM layers with dropout after each, a small ReLU dense head and a linear output.
+    """LSTM layers, dropout after each, a small ReLU head, a linear output.
 
     Parameters
     ----------
@@ -157,13 +198,14 @@ def stacked_lstm(
         ``(window, n_features)``, the shape of one input window
         (``ds.input_shape``).
     units : tuple of int, default (64, 32)
-        Units of each LSTM layer, first to last; all but the last return sequences.
+        Units of each LSTM layer, first to last; all but the last return
+        sequences.
     dropout : float, default 0.2
         Dropout rate after each LSTM layer.
     dense : int or None, default 16
         Units of the ReLU head; None for no head.
     n_outputs : int, default 1
-    loss : str, default "mse"
+    loss : str or keras.losses.Loss, default "mse"
         E.g. "huber" for a loss less sensitive to large errors.
     learning_rate : float, default 1e-3
     jit_compile : bool or "auto", default "auto"
@@ -173,11 +215,13 @@ def stacked_lstm(
     -------
     keras.Model
     """
-    model = keras.Sequential([keras.Input(shape=tuple(input_shape))], name="stacked_lstm")
+    model = keras.Sequential([keras.Input(shape=tuple(input_shape))],
+                             name="stacked_lstm")
     for i, n in enumerate(units):
         model.add(layers.LSTM(n, return_sequences=i < len(units) - 1))
         model.add(layers.Dropout(dropout))
     if dense:
         model.add(layers.Dense(dense, activation="relu"))
     model.add(layers.Dense(n_outputs))
-    return compile_adam(model, loss=loss, learning_rate=learning_rate, jit_compile=jit_compile)
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)

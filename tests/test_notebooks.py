@@ -128,3 +128,9 @@ def test_runs_with_the_tiny_parameter_set(path, tmp_path):
         str(path), str(tmp_path / path.name), parameters=PARAMS[path.name],
         kernel_name="python3", cwd=str(path.parent), progress_bar=False,
     )
+    # what a learner would see under the cells: no TensorFlow start-up noise
+    executed = nbformat.read(tmp_path / path.name, as_version=4)
+    shown = "".join(out.get("text", "") for cell in executed.cells if cell.cell_type == "code"
+                    for out in cell.get("outputs", []))
+    for noise in ("oneDNN", "absl::", "cpu_feature_guard", "retracing"):
+        assert noise not in shown, f"{path.name}: TensorFlow's {noise!r} lines in the outputs"
