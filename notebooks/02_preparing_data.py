@@ -19,28 +19,31 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # # Preparing data
 #
-# A neural network does not see "a stock". It sees arrays of numbers: windows of past values
-# and a target for each. How those arrays are cut from the price series decides whether the
-# test score means anything. This chapter builds them step by step, and at each step measures
-# what goes wrong when it is done carelessly. It ends with the yardstick every later model is
-# held against: the forecast "tomorrow's price is today's price".
+# A neural network does not see "a stock". It sees arrays of numbers: windows
+# of past values and a target for each. How those arrays are cut from the
+# price series decides whether the test score means anything. This chapter
+# builds them step by step, and at each step measures what goes wrong when it
+# is done carelessly. It ends with the yardstick every later model is held
+# against: the forecast "tomorrow's price is today's price".
 #
 # **Learning goals.** After this chapter you can
 #
-# * explain why price levels are not stationary while returns nearly are, and test it;
-# * split a series in time order into training, validation and test parts, and explain why
-#   random shuffling across time leaks the future;
-# * fit a scaler on the training part only, and measure what happens when it is not;
-# * cut a series into (window, target) pairs and check that no target is among its inputs;
-# * compute the naive baselines and the usual error measures (RMSE, MAE, MAPE, MASE,
-#   direction accuracy, and the Diebold-Mariano test) on the same test rows;
-# * compare a published RNN/LSTM result with the persistence forecast, and detect a model
-#   that has merely learned to repeat yesterday's price.
+# * explain why price levels are not stationary while returns nearly are, and
+#   test it;
+# * split a series in time order into training, validation and test parts,
+#   and explain why random shuffling across time leaks the future;
+# * fit a scaler on the training part only, and measure what happens when it
+#   is not;
+# * cut a series into (window, target) pairs and check that no target is
+#   among its inputs;
+# * compute the naive baselines and the usual error measures (RMSE, MAE,
+#   MAPE, MASE, direction accuracy, and the Diebold-Mariano test) on the same
+#   test rows;
+# * compare a published RNN/LSTM result with the persistence forecast, and
+#   detect a model that has merely learned to repeat yesterday's price.
 
 # %%
-import dataclasses
 import inspect
-import time
 import warnings
 
 import matplotlib.pyplot as plt
@@ -49,32 +52,45 @@ import pandas as pd
 from IPython.display import Code, display
 from statsmodels.tsa.stattools import adfuller
 
-from stocklearn import baselines, data, evaluation, metrics, models, papers, plots, prep, training
+from stocklearn import (
+    baselines,
+    data,
+    evaluation,
+    experiments,
+    metrics,
+    models,
+    papers,
+    plots,
+    prep,
+    settings,
+)
 
-plots.set_style()  # the course's figure style, also for the one-off figures below
+plots.set_style()  # the course's figure style, also for the one-off figures
 
 # %% tags=["parameters"]
-PROFILE = None      # "fast" or "full"; None = env STOCKLEARN_PROFILE, else "fast"
+PROFILE = None      # "fast" or "full"; None: $STOCKLEARN_PROFILE, else "fast"
 DATASET = "csi300"  # any name from data.list_datasets()
-EPOCHS = None       # None = the profile's choice
-SEEDS = None        # None = the profile's seeds
+EPOCHS = None       # None: the profile's choice
+SEEDS = None        # None: the profile's seeds
 
 # %%
-profile = training.get_profile(PROFILE)
+profile = settings.get_profile(PROFILE)
 epochs = EPOCHS or profile.pick(fast=15, full=60)
 seeds = list(SEEDS or profile.seeds)
 df = data.load(DATASET)
 meta = data.list_datasets().loc[DATASET]
 print(f"profile {profile.name}: {epochs} epochs, seeds {seeds}")
-print(f"{meta.description}: {len(df)} rows, {df.index[0]:%Y-%m-%d} to {df.index[-1]:%Y-%m-%d}")
+print(f"{meta.description}: {len(df)} rows, "
+      f"{df.index[0]:%Y-%m-%d} to {df.index[-1]:%Y-%m-%d}")
 
 # %% [markdown]
 # ## Prices or returns?
 #
-# Most statistical and machine-learning methods assume that the data they learn from and the
-# data they are applied to come from the same distribution. For a time series that means
-# **stationarity**: mean, variance and correlations do not change over time. A price series is
-# the textbook counter-example. A simple model of it is the random walk,
+# Most statistical and machine-learning methods assume that the data they
+# learn from and the data they are applied to come from the same distribution.
+# For a time series that means **stationarity**: mean, variance and
+# correlations do not change over time. A price series is the textbook
+# counter-example. A simple model of it is the random walk,
 #
 # $$
 # p_t = p_{t-1} + \varepsilon_t \quad\Longrightarrow\quad
@@ -82,18 +98,21 @@ print(f"{meta.description}: {len(df)} rows, {df.index[0]:%Y-%m-%d} to {df.index[
 # \operatorname{Var}(p_t) = t\,\sigma^2,
 # $$
 #
-# whose spread grows without bound: the range of prices seen in training says nothing about
-# the range in the test period. Its *changes* $\varepsilon_t$, on the other hand, have a
-# constant distribution. The histograms below split the series of `DATASET` in two halves:
+# whose spread grows without bound: the range of prices seen in training says
+# nothing about the range in the test period. Its *changes* $\varepsilon_t$,
+# on the other hand, have a constant distribution. The histograms below split
+# the series of `DATASET` in two halves:
 
 # %%
 close = df["close"]
 lr = prep.log_returns(close)
 half = len(df) // 2
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.5))
-for part, label in [(slice(None, half), "first half"), (slice(half, None), "second half")]:
+for part, label in [(slice(None, half), "first half"),
+                    (slice(half, None), "second half")]:
     ax1.hist(close.iloc[part], bins=60, alpha=0.6, density=True, label=label)
-    ax2.hist(lr.iloc[part].dropna(), bins=120, alpha=0.6, density=True, label=label)
+    ax2.hist(lr.iloc[part].dropna(), bins=120, alpha=0.6, density=True,
+             label=label)
 ax1.set(title="Close", xlabel="price")
 ax2.set(title="Daily log return", xlabel="log return", xlim=(-0.08, 0.08))
 ax1.legend()
@@ -101,53 +120,61 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The price histograms of the two halves sit in different places: the level the series
-# wandered to decides what "typical" means. The return histograms of the two halves are
-# centred at the same place and differ mostly in width (the volatility clustering of
-# chapter 1). The **augmented Dickey-Fuller (ADF) test** makes this formal. It fits
+# The price histograms of the two halves sit in different places: the level
+# the series wandered to decides what "typical" means. The return histograms
+# of the two halves are centred at the same place and differ mostly in width
+# (the volatility clustering of chapter 1). The **augmented Dickey-Fuller
+# (ADF) test** makes this formal. It fits
 #
 # $$
-# \Delta y_t = \alpha + \beta\, y_{t-1} + \sum_{i=1}^{k} \gamma_i\, \Delta y_{t-i} + u_t
+# \Delta y_t = \alpha + \beta\, y_{t-1}
+#   + \sum_{i=1}^{k} \gamma_i\, \Delta y_{t-i} + u_t
 # $$
 #
-# and tests the null hypothesis $\beta = 0$, a *unit root* (random-walk-like behaviour). The
-# number of lagged differences $k$ (here at most 20) is chosen by the AIC.
-# A small p-value rejects the unit root, i.e. is evidence for stationarity.
+# and tests the null hypothesis $\beta = 0$, a *unit root* (random-walk-like
+# behaviour). The number of lagged differences $k$ (here at most 20) is chosen
+# by the AIC. A small p-value rejects the unit root, i.e. is evidence for
+# stationarity.
 
 # %%
-series = {"close": close, "log(close)": np.log(close), "log return": lr.dropna()}
-with warnings.catch_warnings():  # statsmodels >= 0.15 announces a new result type
+series = {"close": close, "log(close)": np.log(close),
+          "log return": lr.dropna()}
+# statsmodels >= 0.15 announces a new result type
+with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
     adf = pd.DataFrame(
-        {name: dict(zip(["ADF statistic", "p-value"], adfuller(s, maxlag=20, autolag="AIC")[:2],
-                      strict=True))
+        {name: dict(zip(["ADF statistic", "p-value"],
+                        adfuller(s, maxlag=20, autolag="AIC")[:2],
+                        strict=True))
          for name, s in series.items()}).T
 adf["unit root rejected at 5%"] = adf["p-value"] < 0.05
-adf
+display(adf)
 
 # %% [markdown]
-# For most price series the test cannot reject a unit root (the last column gives the verdict
-# for `DATASET`); for returns it rejects it overwhelmingly. A single test on a single window
-# is weak evidence, though: a price that happened to drift back to where it started can pass
-# as stationary (see the first exercise), while the argument above, that price ranges drift
-# and return distributions do not, holds for every market. This is why many careful studies model returns. The paper reproduced in this
-# chapter and the next, {cite}`lu2024`, predicts price levels directly; we follow it to
+# For most price series the test cannot reject a unit root (the last column
+# gives the verdict for `DATASET`); for returns it rejects it overwhelmingly.
+# A single test on a single window is weak evidence, though: a price that
+# happened to drift back to where it started can pass as stationary (see the
+# first exercise), while the argument above, that price ranges drift and
+# return distributions do not, holds for every market. This is why many
+# careful studies model returns. The paper reproduced in this chapter and the
+# next, {cite}`lu2024`, predicts price levels directly; we follow it to
 # reproduce its numbers, and this chapter shows the price that choice carries.
 
 # %% [markdown]
 # ## A chronological split
 #
-# A forecast is used on days that come *after* everything the model was fit on. The
-# evaluation must copy that situation: train on the past, test on the future. With
-# `prep.chronological_split` we cut the rows, in time order, into
+# A forecast is used on days that come *after* everything the model was fit
+# on. The evaluation must copy that situation: train on the past, test on the
+# future. With `prep.chronological_split` we cut the rows, in time order, into
 #
 # * a **training** part the model is fit on,
-# * a **validation** slice taken from the end of the training period (to choose epochs and
-#   settings, for example by early stopping), and
+# * a **validation** slice taken from the end of the training period (to
+#   choose epochs and settings, for example by early stopping), and
 # * a **test** part that is used once, at the end, to report the result.
 #
-# `train` can be a number of rows, a fraction or a last date; `val` is a number of rows or a
-# fraction of the training period.
+# `train` can be a number of rows, a fraction or a last date; `val` is a
+# number of rows or a fraction of the training period.
 
 # %%
 split = prep.chronological_split(df, 0.8, val=0.1)
@@ -158,7 +185,8 @@ fig, ax = plt.subplots(figsize=(10, 3.5))
 ax.plot(close, lw=0.8, color="k")
 for part, color in [("train", "C0"), ("val", "C1"), ("test", "C2")]:
     start, end = getattr(split, part)
-    ax.axvspan(df.index[start], df.index[end - 1], color=color, alpha=0.2, label=part)
+    ax.axvspan(df.index[start], df.index[end - 1], color=color, alpha=0.2,
+               label=part)
 ax.set(title=f"{meta.description}: chronological split", ylabel="close")
 ax.legend(loc="upper left")
 plt.show()
@@ -166,102 +194,108 @@ plt.show()
 # %% [markdown]
 # ### Why shuffling across time leaks
 #
-# Many machine-learning tutorials start with `train_test_split(X, y, shuffle=True)`. On a time
-# series this puts each test day between training days. Two things go wrong. First, the
-# neighbours of a test day, including the *following* day, are in the training data, and
-# prices on neighbouring days are nearly equal: a model can "forecast" a test day by
-# interpolating between the days around it, which it could never do in real use. Second, with
-# windows of past values as inputs, the price on a test day also appears as an *input* of
-# the training windows that follow it.
+# Many machine-learning tutorials start with
+# `train_test_split(X, y, shuffle=True)`. On a time series this puts each test
+# day between training days. Two things go wrong. First, the neighbours of a
+# test day, including the *following* day, are in the training data, and
+# prices on neighbouring days are nearly equal: a model can "forecast" a test
+# day by interpolating between the days around it, which it could never do in
+# real use. Second, with windows of past values as inputs, the price on a test
+# day also appears as an *input* of the training windows that follow it.
 #
-# Let us measure both on `DATASET`, with a 20-day window and a random 20 % of the windows
-# held out as "test":
+# Let us measure both on `DATASET`, with a 20-day window and a random 20 % of
+# the windows held out as "test":
 
 # %%
 w20 = prep.make_windows(close, close, window=20, index=df.index)
 rng = np.random.default_rng(0)
 is_test = rng.random(len(w20)) < 0.2
 train_inputs = np.zeros(len(df), dtype=bool)
-for first, last in zip(w20.first_input_pos[~is_test], w20.last_input_pos[~is_test], strict=True):
+for first, last in zip(w20.first_input_pos[~is_test],
+                       w20.last_input_pos[~is_test], strict=True):
     train_inputs[first:last + 1] = True
 seen = train_inputs[w20.target_pos[is_test]].mean()
-print(f"random split: {seen:.1%} of the test targets appear as an input of a training window")
+print(f"random split: {seen:.1%} of the test targets appear as an input "
+      f"of a training window")
 
 t = w20.target_pos[is_test]
 t = t[t + 1 < len(df)]
 truth = close.to_numpy()
-interpolation = (truth[t - 1] + truth[t + 1]) / 2  # uses the day AFTER the target
+# uses the day AFTER the target
+interpolation = (truth[t - 1] + truth[t + 1]) / 2
 print(f"'forecast' = mean of the day before and the day after: "
       f"RMSE {metrics.rmse(truth[t], interpolation):.2f}")
 print(f"persistence (the day before only):                 "
       f"RMSE {metrics.rmse(truth[t], truth[t - 1]):.2f}")
 
 # %% [markdown]
-# With a random split virtually every test price was shown to the model during training, and
-# a forecast that peeks one day ahead beats the honest persistence forecast by a wide margin.
-# A network trained on shuffled windows can exploit exactly this. (Shuffling the *training
-# windows among themselves* at every epoch, as `training.fit` does, is harmless: it changes the
-# order of gradient steps, not what the model is allowed to see.)
+# With a random split virtually every test price was shown to the model
+# during training, and a forecast that peeks one day ahead beats the honest
+# persistence forecast by a wide margin. A network trained on shuffled windows
+# can exploit exactly this. (Shuffling the *training windows among themselves*
+# at every epoch, as `training.fit` does, is harmless: it changes the order of
+# gradient steps, not what the model is allowed to see.)
 
 # %% [markdown]
 # ## Scaling, fitted on the training part only
 #
-# Neural networks train best on inputs of order one. The usual recipe, and the one
-# {cite}`lu2024` uses, is min-max scaling,
+# Neural networks train best on inputs of order one. The usual recipe, and
+# the one {cite}`lu2024` uses, is min-max scaling,
 #
 # $$
 # x' = \frac{x - x_{\min}}{x_{\max} - x_{\min}},
 # $$
 #
-# which maps the data to $[0, 1]$. The question is *which* data provide $x_{\min}$ and
-# $x_{\max}$. If the whole series does, the scaled training data already encode the highest
-# and lowest price of the test period: information from the future. `prep.FittedScaler`
-# (used inside `prep.make_dataset`) is fit on the training rows only. Values outside the
-# training range then map outside $[0, 1]$, and that is the honest picture of what a model
-# meets in real use.
+# which maps the data to $[0, 1]$. The question is *which* data provide
+# $x_{\min}$ and $x_{\max}$. If the whole series does, the scaled training
+# data already encode the highest and lowest price of the test period:
+# information from the future. `prep.FittedScaler` (used inside
+# `prep.make_dataset`) is fit on the training rows only. Values outside the
+# training range then map outside $[0, 1]$, and that is the honest picture of
+# what a model meets in real use.
 #
-# How much does it matter? Take Lu's NASDAQ setting: the NASDAQ-100 from 2014-11-21 to
-# 2024-06-11 (chapter 1 explains the start date), the first 1200 rows for training, the rest
-# for testing, and yesterday's close as the only input.
+# How much does it matter? Take Lu's NASDAQ setting: the NASDAQ-100 from
+# 2014-11-21 to 2024-06-11 (chapter 1 explains the start date), the first 1200
+# rows for training, the rest for testing, and yesterday's close as the only
+# input. The leaky data set comes from the same call with
+# `fit_scaler_on="all"`, which fits the scalers on every row; that option
+# exists only to measure this leak, never to report a result.
 
 # %%
-lu_setting = papers.SETTINGS["lu2024"]  # the paper's window, split and matching series
+lu_setting = papers.SETTINGS["lu2024"]  # window, split, matching series
 ndx_name, ndx_start = lu_setting["series"]["NASDAQ"]
 ndx = data.load(ndx_name, start=ndx_start, end=lu_setting["end"])
 lu_ndx = prep.chronological_split(ndx, lu_setting["train_rows"])
 honest = prep.make_dataset(ndx, lu_ndx, window=1)
+# the leak, made explicit: scalers fit on every row, test rows included
+leaky = prep.make_dataset(ndx, lu_ndx, window=1, fit_scaler_on="all")
 
-# the leak, made explicit: a "split" whose training rows are all rows
-n = len(ndx)
-everything = prep.Split(n=n, train=(0, n), val=(n, n), test=(n, n))
-leaky_scaler = prep.FittedScaler(ndx[["close"]], everything)
-scaled = leaky_scaler.transform(ndx[["close"]]).to_numpy()
-w_leaky = prep.make_windows(scaled, scaled[:, 0], window=1, index=ndx.index,
-                            anchor=ndx["close"].to_numpy())
-leaky = dataclasses.replace(
-    honest, **{part: w_leaky.part(lu_ndx, part) for part in ("train", "val", "test")},
-    scaler=leaky_scaler, target_scaler=leaky_scaler)
-
-for name, dset in [("train-only scaler", honest), ("full-series scaler (leaky)", leaky)]:
+for name, dset in [("train-only scaler", honest),
+                   ("full-series scaler (leaky)", leaky)]:
     x = dset.test.X
-    print(f"{name:27s}: test inputs outside [0, 1]: {np.mean((x < 0) | (x > 1)):6.1%}, "
+    print(f"{name:27s}: test inputs outside [0, 1]: "
+          f"{np.mean((x < 0) | (x > 1)):6.1%}, "
           f"largest scaled test input {x.max():.2f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 3.5))
 train_end = ndx.index[lu_ndx.train[1] - 1]
-ax.plot(ndx.index, honest.scaler.transform(ndx[["close"]]), lw=0.8, label="train-only scaler")
-ax.plot(ndx.index, scaled, lw=0.8, label="full-series scaler (leaky)")
+ax.plot(ndx.index, honest.scaler.transform(ndx[["close"]]), lw=0.8,
+        label="train-only scaler")
+ax.plot(ndx.index, leaky.scaler.transform(ndx[["close"]]), lw=0.8,
+        label="full-series scaler (leaky)")
 ax.axhspan(0, 1, color="grey", alpha=0.15, label="[0, 1]")
 ax.axvline(train_end, color="k", ls="--", lw=1, label="end of training")
-ax.set(title="NASDAQ-100, Lu's split: the scaled close", ylabel="scaled close")
+ax.set(title="NASDAQ-100, Lu's split: the scaled close",
+       ylabel="scaled close")
 ax.legend(loc="upper left")
 plt.show()
 
 # %% [markdown]
-# With the honest scaler most of the test period lies above anything seen in training. Now
-# train the same small network both ways: one SimpleRNN layer with a linear output, the
-# architecture studied by {cite}`lu2024` (chapter 3 looks at it in detail):
+# With the honest scaler most of the test period lies above anything seen in
+# training. Now train the same small network both ways: one SimpleRNN layer
+# with a linear output, the architecture studied by {cite}`lu2024` (chapter 3
+# looks at it in detail):
 
 # %%
 display(Code(inspect.getsource(models.simple_rnn), language="python"))
@@ -269,61 +303,66 @@ display(Code(inspect.getsource(models.simple_rnn), language="python"))
 
 # %%
 def build(ds):
-    return models.simple_rnn(ds.train.window, len(ds.features))
+    return models.simple_rnn(ds.input_shape)
 
 
-start = time.perf_counter()
-runs = {name: np.stack([training.train_and_forecast(build, dset, epochs=epochs, seed=seed)
-                        ["test_pred"] for seed in seeds])
-        for name, dset in [("SimpleRNN, train-only scaler", honest),
-                           ("SimpleRNN, leaky scaler", leaky)]}
+scalers = {"SimpleRNN, train-only scaler": honest,
+           "SimpleRNN, leaky scaler": leaky}
+exps = {name: experiments.run(build, dset, seeds=seeds, epochs=epochs)
+        for name, dset in scalers.items()}
 print(f"trained {2 * len(seeds)} models of {epochs} epochs in "
-      f"{time.perf_counter() - start:.1f} s")
+      f"{sum(exp.seconds for exp in exps.values()):.1f} s")
 
-actual = honest.actual("test")
-scaling = evaluation.score_dataset(ndx, honest, runs)  # adds persistence and the linear baseline
+runs = {name: exp.forecasts("test") for name, exp in exps.items()}
+# both forecasts on the same test rows, beside persistence and the linear
+# baseline
+scaling = evaluation.score_dataset(honest, runs)
 rmse_of = scaling["RMSE"]
 print(f"leaky better than train-only: {rmse_of.iloc[1] < rmse_of.iloc[0]}; "
-      f"leaky better than persistence: {rmse_of.iloc[1] < rmse_of['persistence']}")
+      f"leaky better than persistence: "
+      f"{rmse_of.iloc[1] < rmse_of['persistence']}")
 scaling[["RMSE", "RMSE std", "MAE", "seeds", "DM p"]].round(3)
 
 # %%
 fig = plots.forecast_vs_actual(
-    honest.test.dates, actual, {**runs, "persistence": baselines.persistence(honest)},
-    title="NASDAQ-100 test period: SimpleRNN with two scalers")
+    honest, runs, title="NASDAQ-100 test period: SimpleRNN with two scalers")
 plt.show()
 
 # %% [markdown]
-# The RMSE of each network row is the mean over the seeds in `SEEDS` (with its standard
-# deviation); `DM p` is the Diebold-Mariano p-value against persistence, explained below.
-# The leaky model scores far better than the honest one, yet it does not beat persistence.
-# Its advantage is not skill: the scaler told it in advance how high the index would go. The
-# honest model shows the real problem of forecasting price *levels*: a network trained on
-# prices in one range cannot extrapolate to a range it never saw, and its forecast flattens
-# out below the actual index (see the figure). The cure is not to leak, but to choose inputs
-# and targets whose distribution does not drift, such as returns
-# (`prep.make_dataset(..., target_kind="log_return")`; exercise 5 tries it).
-# Note also how cheaply the two simple baselines do well here.
+# The RMSE of each network row is the mean over the seeds in `SEEDS` (with
+# its standard deviation); `DM p` is the Diebold-Mariano p-value against
+# persistence, explained below. The leaky model scores far better than the
+# honest one, yet it does not beat persistence. Its advantage is not skill:
+# the scaler told it in advance how high the index would go. The honest model
+# shows the real problem of forecasting price *levels*: a network trained on
+# prices in one range cannot extrapolate to a range it never saw, and its
+# forecast flattens out below the actual index (see the figure). The cure is
+# not to leak, but to choose inputs and targets whose distribution does not
+# drift, such as returns (`prep.make_dataset(..., target_kind="log_return")`;
+# exercise 5 tries it). Note also how cheaply the two simple baselines do well
+# here.
 
 # %% [markdown]
 # ## Windows: inputs and a target
 #
-# A sequence model reads a *window* of the last $w$ rows and predicts a value $h$ rows after
-# the window's last row (the horizon; $h = 1$ for "tomorrow"):
+# A sequence model reads a *window* of the last $w$ rows and predicts a value
+# $h$ rows after the window's last row (the horizon; $h = 1$ for "tomorrow"):
 #
 # $$
 # \big(x_{t-w+1}, \dots, x_{t}\big) \;\longmapsto\; y_{t+h}.
 # $$
 #
-# `prep.make_windows` cuts all such pairs and records, for each, the row position of its
-# target (`target_pos`) and of its last input (`last_input_pos`). On a toy series of ten
-# numbers with $w = 3$:
+# `prep.make_windows` cuts all such pairs and records, for each, the row
+# position of its target (`target_pos`) and of its last input
+# (`last_input_pos`). On a toy series of ten numbers with $w = 3$:
 
 # %%
 toy = prep.make_windows(np.arange(10.0), np.arange(10.0), window=3)
-print(f"X: {toy.X.shape} (windows, window length, features), y: {toy.y.shape}")
+print(f"X: {toy.X.shape} (windows, window length, features), "
+      f"y: {toy.y.shape}")
 pd.DataFrame({"inputs": [list(x[:, 0]) for x in toy.X], "target": toy.y,
-              "last input row": toy.last_input_pos, "target row": toy.target_pos})
+              "last input row": toy.last_input_pos,
+              "target row": toy.target_pos})
 
 # %% [markdown]
 # Each target row is strictly after the last input row of its window, always:
@@ -332,24 +371,27 @@ pd.DataFrame({"inputs": [list(x[:, 0]) for x in toy.X], "target": toy.y,
 assert (toy.target_pos > toy.last_input_pos).all()
 
 # %% [markdown]
-# `prep.make_dataset` chains the three steps for a real series: it fits the scaler on the
-# training rows, cuts the windows from the whole series, and assigns each window to a part by
-# the row of its *target*. A test window's inputs may reach back into the training period
-# (that is past data, available on the day of the forecast). Since every input row precedes
-# its target row, no training window contains a validation or test row, either as input or as
+# `prep.make_dataset` chains the three steps for a real series: it fits the
+# scaler on the training rows, cuts the windows from the whole series, and
+# assigns each window to a part by the row of its *target*. A test window's
+# inputs may reach back into the training period (that is past data, available
+# on the day of the forecast). Since every input row precedes its target row,
+# no training window contains a validation or test row, either as input or as
 # target. With a 20-day window on `DATASET`:
 
 # %%
 ds = prep.make_dataset(df, split, window=20)
-shapes = pd.DataFrame({part: {"X": ds.part(part).X.shape, "y": ds.part(part).y.shape,
+shapes = pd.DataFrame({part: {"X": ds.part(part).X.shape,
+                              "y": ds.part(part).y.shape,
                               "first target": ds.part(part).dates[0].date(),
                               "last target": ds.part(part).dates[-1].date()}
                        for part in ("train", "val", "test")}).T
 for part in ("train", "val", "test"):
     w = ds.part(part)
     assert (w.target_pos > w.last_input_pos).all()
-assert ds.train.target_pos.max() < split.val[0] and ds.val.target_pos.max() < split.test[0]
-shapes
+assert ds.train.target_pos.max() < split.val[0]
+assert ds.val.target_pos.max() < split.test[0]
+display(shapes)
 
 # %%
 i = 0  # the first test window
@@ -358,9 +400,11 @@ inputs = df.index[w.first_input_pos[i]:w.last_input_pos[i] + 1]
 context = close.iloc[w.first_input_pos[i] - 10:w.target_pos[i] + 10]
 fig, ax = plt.subplots(figsize=(10, 3.5))
 ax.plot(context, color="grey", lw=1, label="close")
-ax.plot(close.loc[inputs], "o-", color="C0", ms=4, label=f"inputs ({w.window} days)")
-ax.plot(w.dates[i], ds.actual("test")[i], "*", color="C3", ms=14, label="target")
-ax.plot(w.dates[i], ds.persistence("test")[i], "s", color="C1", ms=7,
+ax.plot(close.loc[inputs], "o-", color="C0", ms=4,
+        label=f"inputs ({w.window} days)")
+ax.plot(w.dates[i], ds.actual("test")[i], "*", color="C3", ms=14,
+        label="target")
+ax.plot(w.dates[i], baselines.persistence(ds)[i], "s", color="C1", ms=7,
         label="persistence forecast")
 ax.set(title="One window of the test part", ylabel="close")
 ax.legend(loc="best")
@@ -370,27 +414,31 @@ plt.show()
 # %% [markdown]
 # ## Baselines and error measures
 #
-# Before any network, a few forecasts that need no training (or almost none), computed by
-# `stocklearn.baselines` for exactly the test windows of `ds`. With $y_t$ the close on the
-# target day and $y_{t-1}$ the close on the window's last input day:
+# Before any network, a few forecasts that need no training (or almost none),
+# computed by `stocklearn.baselines` for exactly the test windows of `ds`.
+# With $y_t$ the close on the target day and $y_{t-1}$ the close on the
+# window's last input day:
 #
 # * **persistence**: $\hat y_t = y_{t-1}$ ("tomorrow = today");
-# * **drift**: $\hat y_t = y_{t-1} + c$, with $c$ the average daily change over the training
-#   rows;
-# * **moving average**: $\hat y_t = \tfrac{1}{n}\sum_{i=1}^{n} y_{t-i}$, here $n = 5$;
-# * **ARIMA(1,1,0)**: an autoregression on daily changes, $\Delta\hat y_t = \mu +
-#   \phi\,\Delta y_{t-1}$, fit once on the training rows {cite}`box2015`;
-# * **linear on window**: a linear regression that reads the same 20-day window as a network
-#   would, expressed relative to the last close. It is the strong simple baseline every model
-#   in this course must beat.
+# * **drift**: $\hat y_t = y_{t-1} + c$, with $c$ the average daily change
+#   over the training rows;
+# * **moving average**: $\hat y_t = \tfrac{1}{n}\sum_{i=1}^{n} y_{t-i}$, here
+#   $n = 5$;
+# * **ARIMA(1,1,0)**: an autoregression on daily changes,
+#   $\Delta\hat y_t = \mu + \phi\,\Delta y_{t-1}$, fit once on the training
+#   rows {cite}`box2015`;
+# * **linear on window**: a linear regression that reads the same 20-day
+#   window as a network would, expressed relative to the last close. It is the
+#   strong simple baseline every model in this course must beat.
 #
-# Each forecast is scored on the same $m$ test rows, in price units, with $e_t = y_t -
-# \hat y_t$:
+# Each forecast is scored on the same $m$ test rows, in price units, with
+# $e_t = y_t - \hat y_t$:
 #
 # $$
 # \text{RMSE} = \sqrt{\tfrac{1}{m}\textstyle\sum_t e_t^2}, \qquad
 # \text{MAE} = \tfrac{1}{m}\textstyle\sum_t |e_t|, \qquad
-# \text{MAPE} = \tfrac{100}{m}\textstyle\sum_t \left|\tfrac{e_t}{y_t}\right| \ (\%),
+# \text{MAPE} = \tfrac{100}{m}\textstyle\sum_t
+#   \left|\tfrac{e_t}{y_t}\right| \ (\%),
 # $$
 #
 # $$
@@ -401,100 +449,115 @@ plt.show()
 # \operatorname{sign}(y_t - y_{t-1})\big].
 # $$
 #
-# RMSE and MAE are in price units; RMSE weighs the rare large errors more. MAPE is
-# scale-free. MASE {cite}`hyndman2006` divides the MAE by the average absolute daily change in
-# the *training* data, i.e. by the in-sample error of persistence: below 1 is better than
-# persistence was in training. Direction accuracy (DA) counts the days on which the forecast
-# moves the right way from yesterday's close; persistence never moves, so it scores (almost)
-# zero, and a coin would score about one half.
+# RMSE and MAE are in price units; RMSE weighs the rare large errors more.
+# MAPE is scale-free. MASE {cite}`hyndman2006` divides the MAE by the average
+# absolute daily change in the *training* data, i.e. by the in-sample error of
+# persistence: below 1 is better than persistence was in training. Direction
+# accuracy (DA) counts the days on which the forecast moves the right way from
+# yesterday's close; persistence never moves, so it scores (almost) zero, and
+# a coin would score about one half.
 #
-# Compare MASE between the rows of one table rather than with 1: its scale comes from the
-# training period, so when prices in the test period are much higher than in training (a
-# stock that grew a lot), daily changes in price units are larger too, and even persistence
-# scores well above 1.
+# Compare MASE between the rows of one table rather than with 1: its scale
+# comes from the training period, so when prices in the test period are much
+# higher than in training (a stock that grew a lot), daily changes in price
+# units are larger too, and even persistence scores well above 1.
 
 # %%
 forecasts = {
     "persistence": baselines.persistence(ds),
-    "drift": baselines.drift(df, ds),
-    "moving average (5)": baselines.moving_average(df, ds, n=5),
-    "ARIMA(1,1,0)": baselines.arima(df, ds),
-    "linear on window": baselines.linear_on_window(df, ds),
+    "drift": baselines.drift(ds),
+    "moving average (5)": baselines.moving_average(ds, n=5),
+    "ARIMA(1,1,0)": baselines.arima(ds),
+    "linear on window": baselines.linear_on_window(ds),
 }
-y_true, y_prev = ds.actual("test"), ds.persistence("test")
-y_train = split.take(close, "train").to_numpy()
-metrics.evaluate(y_true, forecasts["drift"], y_prev=y_prev, y_train=y_train, name="drift")
+actual, previous = ds.actual("test"), ds.previous("test")
+train_series = ds.train_series()  # the close over the training rows
+metrics.evaluate(actual, forecasts["drift"], previous=previous,
+                 train_series=train_series, name="drift")
 
 # %% [markdown]
-# `metrics.evaluate` scores one forecast; `evaluation.score` scores several forecasts of the
-# same rows at once (and, for a model trained with several seeds, gives the mean and standard
-# deviation over seeds):
+# `metrics.evaluate` scores one forecast; `evaluation.score` scores several
+# forecasts of the same rows at once (and, for a model trained with several
+# seeds, gives the mean and standard deviation over seeds):
 
 # %%
-scores = evaluation.score(y_true, forecasts, previous=y_prev, train_series=y_train)
+scores = evaluation.score(actual, forecasts, previous=previous,
+                          train_series=train_series)
 scores[["RMSE", "MAE", "MAPE", "MASE", "DA", "DM p"]]
 
 # %% [markdown]
-# Several baselines are within a few percent of each other, and that is the rule rather than
-# the exception for daily prices. Is a small difference in RMSE real, or luck of the test
-# period? The **Diebold-Mariano test** {cite}`diebold1995` answers this for two forecasts of
-# the same rows. With the loss differential $d_t = e_{1,t}^2 - e_{2,t}^2$, its mean $\bar d$
-# and variance $\hat\gamma_0$,
+# Several baselines are within a few percent of each other, and that is the
+# rule rather than the exception for daily prices. Is a small difference in
+# RMSE real, or luck of the test period? The **Diebold-Mariano test**
+# {cite}`diebold1995` answers this for two forecasts of the same rows. With
+# the loss differential $d_t = e_{1,t}^2 - e_{2,t}^2$, its mean $\bar d$ and
+# variance $\hat\gamma_0$,
 #
 # $$
 # \text{DM} = \frac{\bar d}{\sqrt{\hat\gamma_0 / m}},
 # $$
 #
-# approximately standard normal if both forecasts are equally accurate. We use the small-sample
-# correction of {cite}`harvey1997` and Student's $t$ with $m - 1$ degrees of freedom. Positive
-# values mean the first forecast has the larger loss. `evaluation.score` already added the
-# p-value of each forecast against persistence (column `DM p`); one test in full:
+# approximately standard normal if both forecasts are equally accurate. We
+# use the small-sample correction of {cite}`harvey1997` and Student's $t$ with
+# $m - 1$ degrees of freedom. Positive values mean the first forecast has the
+# larger loss. `evaluation.score` already added the p-value of each forecast
+# against persistence (column `DM p`); one test in full:
 
 # %%
-stat, p = metrics.diebold_mariano(y_true - forecasts["moving average (5)"],
-                                  y_true - forecasts["persistence"])
+stat, p = metrics.diebold_mariano(actual - forecasts["moving average (5)"],
+                                  actual - forecasts["persistence"])
+larger = "moving average" if stat > 0 else "persistence"
 print(f"moving average (5) vs persistence: DM = {stat:+.2f}, p = {p:.2g} "
-      f"({'moving average' if stat > 0 else 'persistence'} has the larger squared error)")
-print("p-values of every baseline against persistence (the 'DM p' column above):")
+      f"({larger} has the larger squared error)")
+print("p-values of every baseline against persistence "
+      "(the 'DM p' column above):")
 print(scores["DM p"].dropna().round(4).to_string())
 
 # %% [markdown]
-# Read a p-value above 0.05 as "the test period cannot tell these two forecasts apart". Only
-# a clearly smaller error *and* a small p-value support a claim that one forecast is better.
+# Read a p-value above 0.05 as "the test period cannot tell these two
+# forecasts apart". Only a clearly smaller error *and* a small p-value support
+# a claim that one forecast is better.
 
 # %% [markdown]
 # ## The paper against persistence
 #
-# {cite}`lu2024` reports the RMSE of a SimpleRNN and an LSTM on CSI 300 and NASDAQ (the
-# NASDAQ-100, see chapter 1), trained on the first 1200 rows with yesterday's close as the only
-# input. The paper does not report a naive forecast. We compute persistence on exactly those
-# test rows (and the linear baseline, which here, with a one-day window, is a regression of
-# tomorrow's return on nothing but a constant), and print the paper's numbers beside them:
+# {cite}`lu2024` reports the RMSE of a SimpleRNN and an LSTM on CSI 300 and
+# NASDAQ (the NASDAQ-100, see chapter 1), trained on the first 1200 rows with
+# yesterday's close as the only input. The paper does not report a naive
+# forecast. We compute persistence on exactly those test rows (and the linear
+# baseline, which here, with a one-day window, is a regression of tomorrow's
+# return on nothing but a constant), and print the paper's numbers beside
+# them:
 
 # %%
 lu_windows = lu_setting["series"]
 ours = {}
 for index, (name, start) in lu_windows.items():
     frame = data.load(name, start=start, end=lu_setting["end"])
-    lu = prep.make_dataset(frame, prep.chronological_split(frame, lu_setting["train_rows"]),
-                           window=1)
+    lu_split = prep.chronological_split(frame, lu_setting["train_rows"])
+    lu = prep.make_dataset(frame, lu_split, window=1)
     ours[index] = {
-        "persistence train": metrics.rmse(lu.actual("train"), baselines.persistence(lu, "train")),
-        "persistence test": metrics.rmse(lu.actual("test"), baselines.persistence(lu)),
-        "linear on window test": metrics.rmse(lu.actual("test"),
-                                              baselines.linear_on_window(frame, lu)),
+        "persistence train": metrics.rmse(
+            lu.actual("train"), baselines.persistence(lu, "train")),
+        "persistence test": metrics.rmse(
+            lu.actual("test"), baselines.persistence(lu)),
+        "linear on window test": metrics.rmse(
+            lu.actual("test"), baselines.linear_on_window(lu)),
     }
-    print(f"{index}: {len(lu.train)} training and {len(lu.test)} test windows, "
-          f"test {lu.test.dates[0]:%Y-%m-%d} to {lu.test.dates[-1]:%Y-%m-%d}")
+    print(f"{index}: {len(lu.train)} training and {len(lu.test)} test "
+          f"windows, test {lu.test.dates[0]:%Y-%m-%d} to "
+          f"{lu.test.dates[-1]:%Y-%m-%d}")
 ours = pd.DataFrame(ours).T
 paper_rmse = papers.lu2024_rmse()
-paper_rmse
+display(paper_rmse)
 
 # %%
 paper_wide = paper_rmse[["train", "test"]].unstack("model")
 paper_wide.columns = [f"{model} {part}" for part, model in paper_wide.columns]
-paper_wide = paper_wide[["SimpleRNN train", "SimpleRNN test", "LSTM train", "LSTM test"]]
-side = pd.concat({"ours (computed)": ours, "paper (reported)": paper_wide}, axis=1)
+paper_wide = paper_wide[["SimpleRNN train", "SimpleRNN test",
+                         "LSTM train", "LSTM test"]]
+side = pd.concat({"ours (computed)": ours, "paper (reported)": paper_wide},
+                 axis=1)
 side.T.round(2)
 
 # %%
@@ -502,226 +565,319 @@ for index in lu_windows:
     p_test = ours.loc[index, "persistence test"]
     for model in ("SimpleRNN", "LSTM"):
         paper_test = paper_rmse.loc[(index, model), "test"]
-        print(f"{index:8s} {model:9s}: paper test RMSE {paper_test:7.2f}, persistence "
-              f"{p_test:7.2f} -> paper / persistence = {paper_test / p_test:.2f}")
+        print(f"{index:8s} {model:9s}: paper test RMSE {paper_test:7.2f}, "
+              f"persistence {p_test:7.2f} -> paper / persistence = "
+              f"{paper_test / p_test:.2f}")
 
 # %% [markdown]
-# On both indices the persistence forecast, which needs no training at all, has a *smaller*
-# test RMSE than both of the paper's networks (and a smaller training RMSE, too). The paper's conclusion that a simple RNN
-# forecasts better than an LSTM compares two models that are both worse than repeating
-# yesterday's close. This is not a special weakness of this paper: a forecast of the next
-# day's price *level* from the previous price is dominated by the price itself, and many
-# published plots of "predicted vs actual" look impressive for the same reason. The next
-# section shows how to see it directly.
+# On both indices the persistence forecast, which needs no training at all,
+# has a *smaller* test RMSE than both of the paper's networks (and a smaller
+# training RMSE, too). The paper's conclusion that a simple RNN forecasts
+# better than an LSTM compares two models that are both worse than repeating
+# yesterday's close. This is not a special weakness of this paper: a forecast
+# of the next day's price *level* from the previous price is dominated by the
+# price itself, and many published plots of "predicted vs actual" look
+# impressive for the same reason. The next section shows how to see it
+# directly.
 
 # %% [markdown]
 # ## Is the forecast just yesterday's price?
 #
-# A forecast $\hat y_t$ that tracks the actual price closely in a plot may simply be a copy of
-# the price one day late. The **lagged cross-correlation** tells the difference. Because
-# price levels on neighbouring days are nearly equal (every lag correlates close to 1), we
-# apply it to the day-to-day *changes* of the two series, $\Delta\hat y_t = \hat y_t -
-# \hat y_{t-1}$ and $\Delta y_t = y_t - y_{t-1}$:
+# A forecast $\hat y_t$ that tracks the actual price closely in a plot may
+# simply be a copy of the price one day late. The **lagged cross-correlation**
+# tells the difference. Because price levels on neighbouring days are nearly
+# equal (every lag correlates close to 1), we apply it to the day-to-day
+# *changes* of the two series, $\Delta\hat y_t = \hat y_t - \hat y_{t-1}$ and
+# $\Delta y_t = y_t - y_{t-1}$:
 #
 # $$
 # c(k) = \operatorname{corr}\big(\Delta\hat y_t,\; \Delta y_{t-k}\big), \qquad
 # k = -5, \dots, 5.
 # $$
 #
-# A forecast that really anticipates tomorrow moves together with the actual price on the
-# same day, $k = 0$. A copy of yesterday's price moves one day *after* the actual price: its
-# correlation peaks at $k = +1$. A smoothed copy, such as a moving average, spreads its
-# correlation over several positive lags. `metrics.lag_correlation(actual, forecast)`
-# computes $c(k)$.
+# A forecast that really anticipates tomorrow moves together with the actual
+# price on the same day, $k = 0$. A copy of yesterday's price moves one day
+# *after* the actual price: its correlation peaks at $k = +1$. A smoothed
+# copy, such as a moving average, spreads its correlation over several
+# positive lags. `metrics.lag_correlation(actual, forecast)` computes $c(k)$.
 #
-# Let us check a forecast of the kind the paper makes: a SimpleRNN trained on CSI 300 with
-# Lu's split and yesterday's close as input (here the index stays mostly within its training
-# range, so the scaling problem of the previous section is small).
+# Let us check a forecast of the kind the paper makes: a SimpleRNN trained on
+# CSI 300 with Lu's split and yesterday's close as input (here the index stays
+# mostly within its training range, so the scaling problem of the previous
+# section is small).
 
 # %%
 csi_name, csi_start = lu_setting["series"]["CSI 300"]
 csi = data.load(csi_name, start=csi_start, end=lu_setting["end"])
-lu_csi = prep.make_dataset(csi, prep.chronological_split(csi, lu_setting["train_rows"]), window=1)
-rnn = training.train_and_forecast(build, lu_csi, epochs=epochs, seed=seeds[0])
+lu_csi = prep.make_dataset(
+    csi, prep.chronological_split(csi, lu_setting["train_rows"]), window=1)
+rnn = experiments.run(build, lu_csi, seeds=seeds[:1], epochs=epochs)
 actual_csi = lu_csi.actual("test")
 outside = np.mean((lu_csi.test.X < 0) | (lu_csi.test.X > 1))
-print(f"CSI 300 test inputs outside the training range [0, 1]: {outside:.1%}")
+print(f"CSI 300 test inputs outside the training range [0, 1]: "
+      f"{outside:.1%}")
 lagged = {
-    "SimpleRNN": rnn["test_pred"],
+    "SimpleRNN": rnn.forecasts("test")[0],  # the first seed's forecast
     "persistence": baselines.persistence(lu_csi),
-    "moving average (5)": baselines.moving_average(csi, lu_csi, n=5),
+    "moving average (5)": baselines.moving_average(lu_csi, n=5),
 }
 print("test RMSE (index points): " + ", ".join(
-    f"{name} {metrics.rmse(actual_csi, pred):.2f}" for name, pred in lagged.items()))
-levels = metrics.lag_correlation(actual_csi, lagged["persistence"], max_lag=5)
-print(f"on price levels, persistence correlates between {levels.min():.4f} and "
-      f"{levels.max():.4f} at every lag: levels cannot tell the lags apart")
-lag_table = pd.DataFrame({name: metrics.lag_correlation(np.diff(actual_csi), np.diff(pred),
-                                                        max_lag=5)
-                          for name, pred in lagged.items()})
+    f"{name} {metrics.rmse(actual_csi, pred):.2f}"
+    for name, pred in lagged.items()))
+levels = metrics.lag_correlation(actual_csi, lagged["persistence"],
+                                 max_lag=5)
+print(f"on price levels, persistence correlates between "
+      f"{levels.min():.4f} and {levels.max():.4f} at every lag: "
+      f"levels cannot tell the lags apart")
+lag_table = pd.DataFrame(
+    {name: metrics.lag_correlation(np.diff(actual_csi), np.diff(pred),
+                                   max_lag=5)
+     for name, pred in lagged.items()})
 lag_table.round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 3.5))
 for name, style in zip(lag_table, ["s-", "o--", "^-"], strict=True):
-    ax.plot(lag_table.index, lag_table[name], style, label=name, ms=8 if style == "s-" else 5)
+    ax.plot(lag_table.index, lag_table[name], style, label=name,
+            ms=8 if style == "s-" else 5)
 ax.axvline(0, color="grey", lw=1)
 ax.axhline(0, color="grey", lw=0.5)
-ax.set(xlabel="lag k (forecast's change against the actual change k days earlier)",
-       ylabel="correlation", title="Lagged correlation of daily changes, CSI 300 test rows")
+ax.set(xlabel="lag k (forecast's change against the actual change "
+              "k days earlier)",
+       ylabel="correlation",
+       title="Lagged correlation of daily changes, CSI 300 test rows")
 ax.legend()
 plt.show()
 print("lag of the highest correlation:", lag_table.idxmax().to_dict())
 print("correlation at lag 0:", lag_table.loc[0].round(3).to_dict())
 
 # %% [markdown]
-# Persistence peaks at lag $+1$ with a correlation of one, by construction, and is
-# uncorrelated with the same day's change. The moving average spreads its correlation over
-# the lags it averages. When a trained network peaks at lag $+1$ as well, it has learned
-# (nearly) the persistence forecast: its apparent accuracy in a "predicted vs actual" plot is
-# yesterday's price drawn one day late. A model with real skill would show a clearly positive
-# correlation at lag 0. Run this check on every price-level model in this course.
+# Persistence peaks at lag $+1$ with a correlation of one, by construction,
+# and is uncorrelated with the same day's change. The moving average spreads
+# its correlation over the lags it averages. When a trained network peaks at
+# lag $+1$ as well, it has learned (nearly) the persistence forecast: its
+# apparent accuracy in a "predicted vs actual" plot is yesterday's price drawn
+# one day late. A model with real skill would show a clearly positive
+# correlation at lag 0. Run this check on every price-level model in this
+# course.
 
 # %% [markdown]
 # ## Summary
 #
-# * Price levels are not stationary (the ADF test cannot reject a unit root); returns are close
-#   to stationary. Models trained on levels meet a different distribution in the test period.
-# * Split in time order: train, then a validation slice, then the test part. Random shuffling
-#   across time puts the test days' neighbours, and the test prices themselves, into training.
-# * Fit the scaler on the training rows only. A scaler fit on the whole series leaks the test
-#   period's range; on Lu's NASDAQ split that leak changes the test error dramatically.
-# * Windows map past rows to a later target; `target_pos > last_input_pos` always holds, and
-#   parts are assigned by the target row.
-# * Every result is reported next to persistence and the linear baseline on the same rows,
-#   with RMSE, MAE, MAPE, MASE and direction accuracy, and a Diebold-Mariano test for
-#   "is the difference real".
-# * On Lu's split the persistence forecast beats the paper's reported SimpleRNN and LSTM test
-#   errors on both indices. The lagged correlation of daily changes exposes a network that
-#   has merely learned to repeat yesterday's price: its correlation peaks at lag $+1$.
+# * Price levels are not stationary (the ADF test cannot reject a unit root);
+#   returns are close to stationary. Models trained on levels meet a different
+#   distribution in the test period.
+# * Split in time order: train, then a validation slice, then the test part.
+#   Random shuffling across time puts the test days' neighbours, and the test
+#   prices themselves, into training.
+# * Fit the scaler on the training rows only. A scaler fit on the whole
+#   series leaks the test period's range; on Lu's NASDAQ split that leak
+#   changes the test error dramatically.
+# * Windows map past rows to a later target; `target_pos > last_input_pos`
+#   always holds, and parts are assigned by the target row.
+# * Every result is reported next to persistence and the linear baseline on
+#   the same rows, with RMSE, MAE, MAPE, MASE and direction accuracy, and a
+#   Diebold-Mariano test for "is the difference real".
+# * On Lu's split the persistence forecast beats the paper's reported
+#   SimpleRNN and LSTM test errors on both indices. The lagged correlation of
+#   daily changes exposes a network that has merely learned to repeat
+#   yesterday's price: its correlation peaks at lag $+1$.
 
 # %% [markdown]
 # ## Exercises
 #
 # :::{exercise}
 # :label: ch02-ex1
-# Run the ADF test separately on each calendar year of `DATASET`, once on the close and once on
-# the log returns. In how many years is a unit root rejected at the 5 % level for each? How
-# many rejections would you expect by chance if prices were a pure random walk?
+# Run the ADF test separately on each calendar year of `DATASET`, once on
+# the close and once on the log returns. In how many years is a unit root
+# rejected at the 5 % level for each? How many rejections would you expect
+# by chance if prices were a pure random walk?
 # :::
 #
-# ::::{solution} ch02-ex1
+# ```{solution-start} ch02-ex1
 # :class: dropdown
-# ```python
-# years = [y for y in df.index.year.unique() if (df.index.year == y).sum() > 100]
-# lr = prep.log_returns(close)
-# p = pd.DataFrame({y: {"close": adfuller(close.loc[str(y)], maxlag=20, autolag="AIC")[1],
-#                       "log return": adfuller(lr.loc[str(y)].dropna(), maxlag=20,
-#                                              autolag="AIC")[1]}
-#                   for y in years}).T
-# print(len(p), "years; rejections at 5 %:", (p < 0.05).sum().to_dict())
 # ```
-# For returns the unit root is rejected in every year. For prices it is rejected in few or
-# none; a handful of rejections is what chance alone produces when testing many years at the
-# 5 % level, even for a random walk. A test on a single short window has little power, and
-# a sideways year can look stationary by luck, so do not base the choice of target on one
-# p-value: the long-run argument (price ranges drift, return distributions do not) and the
-# test over many windows agree.
-# ::::
+
+# %%
+years = [y for y in df.index.year.unique()
+         if (df.index.year == y).sum() > 100]
+with warnings.catch_warnings():  # as above: statsmodels' announcement
+    warnings.simplefilter("ignore", FutureWarning)
+    adf_by_year = pd.DataFrame(
+        {y: {"close": adfuller(close.loc[str(y)], maxlag=20,
+                               autolag="AIC")[1],
+             "log return": adfuller(lr.loc[str(y)].dropna(), maxlag=20,
+                                    autolag="AIC")[1]}
+         for y in years}).T
+rejected = (adf_by_year < 0.05).sum().to_dict()
+print(f"{len(adf_by_year)} years; rejections at 5 %: {rejected}; "
+      f"expected by chance for a random walk: {0.05 * len(adf_by_year):.1f}")
+
+# %% [markdown]
+# For returns the unit root is rejected in every year. For prices it is
+# rejected in few or none; a handful of rejections is what chance alone
+# produces when testing many years at the 5 % level, even for a random
+# walk. A test on a single short window has little power, and a sideways
+# year can look stationary by luck, so do not base the choice of target on
+# one p-value: the long-run argument (price ranges drift, return
+# distributions do not) and the test over many windows agree.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch02-ex2
-# Repeat the scaling experiment on CSI 300 with Lu's split (2014-12-08 start, first 1200
-# rows). What share of the test inputs falls outside $[0, 1]$ with the train-only scaler, and
-# how much does the leaky scaler change the test RMSE there? Why is the effect so different
-# from the NASDAQ-100?
+# Repeat the scaling experiment on CSI 300 with Lu's split (2014-12-08
+# start, first 1200 rows). What share of the test inputs falls outside
+# $[0, 1]$ with the train-only scaler, and how much does the leaky scaler
+# change the test RMSE there? Why is the effect so different from the
+# NASDAQ-100?
 # :::
 #
-# ::::{solution} ch02-ex2
+# ```{solution-start} ch02-ex2
 # :class: dropdown
-# Replace `ndx` by `data.load("csi300", start="2014-12-08", end="2024-06-11")` in the
-# scaling cells and re-run them. The CSI 300 moved sideways over the decade: its test period
-# stays mostly inside the training range, so both scalers give similar inputs and similar
-# errors. The NASDAQ-100 roughly quadrupled, so its test period lies almost entirely above the
-# training range. Whether a leak "matters" depends on the data, which is exactly why it must
-# be avoided by construction rather than checked case by case.
-# ::::
+# ```
+# The scaling cells with `csi` (the CSI 300 over Lu's dates, loaded above)
+# in place of `ndx`:
+
+# %%
+csi_split = prep.chronological_split(csi, lu_setting["train_rows"])
+csi_sets = {
+    "SimpleRNN, train-only scaler": prep.make_dataset(csi, csi_split,
+                                                      window=1),
+    "SimpleRNN, leaky scaler": prep.make_dataset(csi, csi_split, window=1,
+                                                 fit_scaler_on="all"),
+}
+for which, csi_set in csi_sets.items():
+    x_csi = csi_set.test.X
+    print(f"{which:28s}: test inputs outside [0, 1]: "
+          f"{np.mean((x_csi < 0) | (x_csi > 1)):6.1%}, "
+          f"largest scaled test input {x_csi.max():.2f}")
+csi_runs = {name: experiments.run(build, csi_set, seeds=seeds,
+                                  epochs=epochs).forecasts("test")
+            for name, csi_set in csi_sets.items()}
+csi_scaling = evaluation.score_dataset(
+    csi_sets["SimpleRNN, train-only scaler"], csi_runs)
+csi_scaling[["RMSE", "RMSE std", "MAE", "seeds", "DM p"]].round(3)
+
+# %% [markdown]
+# The CSI 300 moved sideways over the decade: its test period stays mostly
+# inside the training range, so both scalers give similar inputs and
+# similar errors. The NASDAQ-100 roughly quadrupled, so its test period lies
+# almost entirely above the training range. Whether a leak "matters"
+# depends on the data, which is exactly why it must be avoided by
+# construction rather than checked case by case.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch02-ex3
-# Show that persistence scores a direction accuracy of (almost) zero, and compute the
-# direction accuracy of "tomorrow goes up" (`y_prev * 1.001`) on the test rows of `DATASET`.
-# Why is direction accuracy on its own a poor measure of a price forecast?
+# Show that persistence scores a direction accuracy of (almost) zero, and
+# compute the direction accuracy of "tomorrow goes up" (`previous * 1.001`)
+# on the test rows of `DATASET`. Why is direction accuracy on its own a
+# poor measure of a price forecast?
 # :::
 #
-# ::::{solution} ch02-ex3
+# ```{solution-start} ch02-ex3
 # :class: dropdown
-# ```python
-# always_up = y_prev * 1.001
-# print(metrics.direction_accuracy(y_true, forecasts["persistence"], y_prev))
-# print(metrics.direction_accuracy(y_true, always_up, y_prev))
 # ```
-# Persistence predicts "no change", which matches the sign only on days the price did not move.
-# "Always up" scores the share of up days in the test period, often above one half in a
-# rising market, without any skill. Direction accuracy ignores the size of the moves, and its
-# value must be compared with the share of up days (and tested), not with zero.
-# ::::
+
+# %%
+always_up = previous * 1.001
+da_persistence = metrics.direction_accuracy(actual, forecasts["persistence"],
+                                            previous)
+da_up = metrics.direction_accuracy(actual, always_up, previous)
+print(f"direction accuracy: persistence {da_persistence:.3f}, "
+      f"always up {da_up:.3f}; share of up days in the test rows "
+      f"{np.mean(actual > previous):.3f}")
+
+# %% [markdown]
+# Persistence predicts "no change", which matches the sign only on days the
+# price did not move. "Always up" scores the share of up days in the test
+# period, often above one half in a rising market, without any skill.
+# Direction accuracy ignores the size of the moves, and its value must be
+# compared with the share of up days (and tested), not with zero.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch02-ex4
-# Apply `metrics.lag_correlation` to the change each forecast *implies*: compare
-# `pred - y_prev` with `actual - y_prev` for the SimpleRNN and the moving average of the CSI
-# 300 test rows (persistence implies no change at all, so it has no correlation to compute).
-# What do the correlations at lag 0 and at positive lags tell you about each forecast?
+# Apply `metrics.lag_correlation` to the change each forecast *implies*:
+# compare `forecast - previous` with `actual - previous` for the SimpleRNN
+# and the moving average of the CSI 300 test rows (persistence implies no
+# change at all, so it has no correlation to compute). What do the
+# correlations at lag 0 and at positive lags tell you about each forecast?
 # :::
 #
-# ::::{solution} ch02-ex4
+# ```{solution-start} ch02-ex4
 # :class: dropdown
-# ```python
-# prev = lu_csi.persistence("test")
-# for name in ["SimpleRNN", "moving average (5)"]:
-#     print(name, metrics.lag_correlation(actual_csi - prev, lagged[name] - prev,
-#                                         max_lag=5).round(3).to_dict())
 # ```
-# The correlation at lag 0 is what matters for a forecaster: does the predicted move go with
-# the actual move of the same day? For the SimpleRNN it is close to zero at every lag: the
-# small change it adds to yesterday's price carries no information about tomorrow. The moving
-# average's implied change is strongly *negatively* correlated with the actual changes of the
-# previous few days (it bets that recent moves reverse) and is also uncorrelated with the
-# same day's move. Neither forecast knows anything about tomorrow's direction that
-# persistence does not.
-# ::::
+
+# %%
+previous_csi = lu_csi.previous("test")
+implied = pd.DataFrame(
+    {name: metrics.lag_correlation(actual_csi - previous_csi,
+                                   lagged[name] - previous_csi, max_lag=5)
+     for name in ["SimpleRNN", "moving average (5)"]})
+implied.round(3)
+
+# %% [markdown]
+# The correlation at lag 0 is what matters for a forecaster: does the
+# predicted move go with the actual move of the same day? For the SimpleRNN
+# it is close to zero at every lag: the small change it adds to yesterday's
+# price carries no information about tomorrow. The moving average's implied
+# change is strongly *negatively* correlated with the actual changes of the
+# previous few days (it bets that recent moves reverse) and is also
+# uncorrelated with the same day's move. Neither forecast knows anything
+# about tomorrow's direction that persistence does not.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
 # :label: ch02-ex5
-# The leaky-scaler demonstration kept everything else fixed. Change the representation
-# instead, in two steps, and compare each with persistence on the same test rows:
+# The leaky-scaler demonstration kept everything else fixed. Change the
+# representation instead, in two steps, and compare each with persistence
+# on the same test rows:
 # (a) keep the scaled close as input but predict the log return,
 # `prep.make_dataset(ndx, lu_ndx, window=1, target_kind="log_return")`;
-# (b) use the log return as the input as well. Which step removes the extrapolation problem,
-# and what error is left?
+# (b) use the log return as the input as well. Which step removes the
+# extrapolation problem, and what error is left?
 # :::
 #
-# ::::{solution} ch02-ex5
+# ```{solution-start} ch02-ex5
 # :class: dropdown
-# ```python
-# ret = prep.make_dataset(ndx, lu_ndx, window=1, target_kind="log_return")
-# run = training.train_and_forecast(build, ret, epochs=epochs, seed=0)
-# print("(a)", metrics.rmse(ret.actual("test"), run["test_pred"]))
-#
-# frame = ndx.assign(log_return=prep.log_returns(ndx["close"])).iloc[1:]  # first row has none
-# split_b = prep.chronological_split(frame, 1199)  # same test rows as before
-# ret_b = prep.make_dataset(frame, split_b, features=["log_return"], window=1,
-#                           target_kind="log_return")
-# run_b = training.train_and_forecast(build, ret_b, epochs=epochs, seed=0)
-# print("(b)", metrics.rmse(ret_b.actual("test"), run_b["test_pred"]),
-#       "persistence", metrics.rmse(ret_b.actual("test"), baselines.persistence(ret_b)))
 # ```
-# In (a) the forecast is `last close * exp(predicted return)`, so the price level comes from
-# the data, not from the network; but the *input* still lies far outside the training range,
-# and the network's predicted return for such inputs is biased, which compounds into a large
-# error. In (b) inputs and target are returns, whose distribution is about the same in
-# training and test, and the error lands very close to persistence. That is the honest result
-# for a daily forecast from the previous day alone: there is almost nothing to learn beyond
-# "tomorrow is like today".
-# ::::
+# The same SimpleRNN, over the chapter's seeds and epochs:
+
+# %%
+# (a) the scaled close in, the log return out
+to_return = prep.make_dataset(ndx, lu_ndx, window=1, target_kind="log_return")
+exp_a = experiments.run(build, to_return, seeds=seeds, epochs=epochs)
+
+# (b) the log return in and out; the first row has no return, so the
+# training period is one row shorter and the test rows stay the same
+ndx_lr = ndx.assign(log_return=prep.log_returns(ndx["close"])).iloc[1:]
+split_b = prep.chronological_split(ndx_lr, lu_setting["train_rows"] - 1)
+return_in = prep.make_dataset(ndx_lr, split_b, features=["log_return"],
+                              window=1, target_kind="log_return")
+exp_b = experiments.run(build, return_in, seeds=seeds, epochs=epochs)
+
+steps = pd.concat({"(a) close in, return out": exp_a.scores["test"],
+                   "(b) return in, return out": exp_b.scores["test"]})
+steps[["RMSE", "RMSE std", "MAE", "DM p"]].round(3)
+
+# %% [markdown]
+# In (a) the forecast is `last close * exp(predicted return)`, so the price
+# level comes from the data, not from the network; but the *input* still
+# lies far outside the training range, and the network's predicted return
+# for such inputs is biased, which compounds into a large error. In (b)
+# inputs and target are returns, whose distribution is about the same in
+# training and test, and the error lands very close to persistence. That
+# is the honest result for a daily forecast from the previous day alone:
+# there is almost nothing to learn beyond "tomorrow is like today".
+#
+# ```{solution-end}
+# ```

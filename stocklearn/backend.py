@@ -56,7 +56,8 @@ logging.getLogger("tensorflow").setLevel(logging.ERROR)
 def seed_backend(seed: int) -> None:
     """Seed Keras (Python, NumPy and the backend) and make TensorFlow ops deterministic.
 
-    Calls :func:`keras.utils.set_random_seed` and, on the TensorFlow backend,
+    Calls :func:`keras.utils.set_random_seed` (which seeds TensorFlow too
+    when it is installed, whatever the backend) and, on the TensorFlow backend,
     ``tf.config.experimental.enable_op_determinism()`` (safe to call again).
     With both, the same seed gives bit-identical training on the same
     machine; other oneDNN or thread settings may change the last bits.
@@ -65,7 +66,8 @@ def seed_backend(seed: int) -> None:
     ----------
     seed : int
     """
-    keras.utils.set_random_seed(int(seed))
+    with _quiet_stderr():  # it also seeds TensorFlow when installed, importing it
+        keras.utils.set_random_seed(int(seed))
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
