@@ -101,6 +101,8 @@ def run(
     Experiment
     """
     seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("experiments.run needs at least one seed")
     runs = repeat(
         lambda seed: train_and_forecast(
             build, ds, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,

@@ -75,7 +75,7 @@ def simple_rnn(
 ) -> keras.Model:
     """One SimpleRNN layer and a linear output.
 
-    ``units * (units + n_features + 1)`` recurrent weights.
+    ``units * (units + n_features + 1)`` weights in the SimpleRNN layer.
 
     Parameters
     ----------
@@ -113,7 +113,7 @@ def lstm(
 ) -> keras.Model:
     """One LSTM layer and a linear output.
 
-    ``4 * units * (units + n_features + 1)`` recurrent weights.
+    ``4 * units * (units + n_features + 1)`` weights in the LSTM layer.
 
     Parameters
     ----------
@@ -151,7 +151,7 @@ def gru(
 ) -> keras.Model:
     """One GRU layer and a linear output.
 
-    ``3 * units * (units + n_features + 2)`` recurrent weights: Keras' GRU
+    ``3 * units * (units + n_features + 2)`` weights in the GRU layer: Keras' GRU
     has ``reset_after=True``, two bias vectors per gate, hence the ``+ 2``.
 
     Parameters
