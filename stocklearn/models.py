@@ -151,8 +151,9 @@ def gru(
 ) -> keras.Model:
     """One GRU layer and a linear output.
 
-    ``3 * units * (units + n_features + 2)`` weights in the GRU layer: Keras' GRU
-    has ``reset_after=True``, two bias vectors per gate, hence the ``+ 2``.
+    ``3 * units * (units + n_features + 2)`` weights in the GRU layer:
+    Keras' GRU has ``reset_after=True``, two bias vectors per gate, hence
+    the ``+ 2``.
 
     Parameters
     ----------
