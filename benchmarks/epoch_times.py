@@ -1,81 +1,140 @@
-"""Seconds per training epoch of the recurrent builders, with and without XLA (jit_compile).
+"""Seconds per training epoch of every chapter model on every Keras backend, and native PyTorch.
 
 Usage::
 
-    .venv/bin/python benchmarks/epoch_times.py [--windows 1 20 60] [--batch 32] [--n 1200]
+    python benchmarks/epoch_times.py [--backends tensorflow jax torch native-torch]
 
-Writes ``benchmarks/results/epoch_times.csv`` (or ``--out``), one row per (model, window,
-batch, jit, deterministic): the median time of the timed epochs (after one
-warm-up epoch, which includes compilation) and the final training loss.
-
-Keras silently turns ``jit_compile=True`` off while TensorFlow op determinism
-is on, and :func:`stocklearn.settings.set_seed` turns it on. So XLA is timed
-first, seeded with ``keras.utils.set_random_seed`` only; the last runs
-(``deterministic=True``) use ``set_seed``, i.e. what the course really runs.
-The default grid takes about two minutes on 2 CPU cores.
+Each backend runs in its own process (Keras reads ``KERAS_BACKEND`` once per
+process). Every model is built by the package's builder with the chapter's
+sizes, trained on random windows of the chapter's shape with the package's
+compile settings (Adam, MSE, ``steps_per_execution`` of
+:mod:`stocklearn.backend`), under :func:`stocklearn.settings.set_seed` (what
+the course really runs: op determinism on TensorFlow). The first epoch
+(graph building, XLA compilation) is reported apart from the median of the
+following ones. ``native-torch`` trains the same LSTMs written directly in
+PyTorch (``torch.nn.LSTM``, Adam, MSE, the same batches), as a yardstick for
+the Keras backends. Results go to ``benchmarks/results/epoch_times.csv``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
+import subprocess
+import sys
+import time
+from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from stocklearn import models
-from stocklearn.backend import keras
-from stocklearn.settings import set_seed
-from stocklearn.training import EpochLog
-
-BUILDERS = {"simple_rnn": models.simple_rnn, "lstm": models.lstm, "gru": models.gru}
 OUT = Path(__file__).parent / "results" / "epoch_times.csv"
+BACKENDS = ("tensorflow", "jax", "torch", "native-torch")
+EPOCHS = 5  # timed epochs after the first
+
+# model, its chapter setting: (window, features), training windows, batch, builder keywords
+SETTINGS = {
+    "simple_rnn": ("ch2-3, Lu's setting", (1, 1), 1200, 32, {"units": 50}),
+    "lstm": ("ch3, Lu's setting", (1, 1), 1200, 32, {"units": 50}),
+    "gru": ("ch3, Lu's setting", (1, 1), 1200, 32, {"units": 50}),
+    "stacked_lstm": ("ch3, pipeline (full)", (30, 21), 2000, 64, {"units": (50, 50)}),
+}
 
 
-def time_epochs(build, window: int, n: int, n_features: int, batch: int, jit: bool,
-                epochs: int) -> tuple[float, float]:
-    """Median seconds per epoch after a warm-up epoch, and the last training loss."""
+def _data(shape: tuple[int, int], n: int):
+    import numpy as np
+
     rng = np.random.default_rng(0)
-    X = rng.random((n, window, n_features), dtype=np.float32)
-    y = X[:, -1, 0] + 0.01 * rng.standard_normal(n).astype(np.float32)
-    keras.utils.set_random_seed(0)
-    model = build((window, n_features), jit_compile=jit)
-    log = EpochLog()
-    hist = model.fit(X, y, epochs=epochs + 1, batch_size=batch, callbacks=[log], verbose=0)
-    return float(np.median(log.times[1:])), float(hist.history["loss"][-1])
+    x = rng.random((n, *shape), dtype=np.float32)
+    return x, (x[:, -1, 0] + 0.01 * rng.standard_normal(n)).astype(np.float32)
+
+
+def keras_rows() -> list[dict]:
+    """Time every chapter model on this process's Keras backend."""
+    from stocklearn import models
+    from stocklearn.backend import BACKEND
+    from stocklearn.settings import set_seed
+    from stocklearn.training import EpochLog
+
+    rows = []
+    for name, (setting, shape, n, batch, kwargs) in SETTINGS.items():
+        x, y = _data(shape, n)
+        set_seed(0)
+        model = getattr(models, name)(shape, **kwargs)
+        log = EpochLog()
+        model.fit(x, y, epochs=EPOCHS + 1, batch_size=batch, callbacks=[log], verbose=0)
+        rows.append(_row(name, setting, shape, n, batch, BACKEND, log.times))
+    return rows
+
+
+def native_torch_rows() -> list[dict]:
+    """The LSTMs of the course written directly in PyTorch, trained the same way."""
+    import torch
+
+    class LSTMNet(torch.nn.Module):
+        def __init__(self, n_features: int, units: int, layers: int) -> None:
+            super().__init__()
+            self.lstm = torch.nn.LSTM(n_features, units, num_layers=layers, batch_first=True)
+            self.out = torch.nn.Linear(units, 1)
+
+        def forward(self, x):
+            states, _ = self.lstm(x)
+            return self.out(states[:, -1]).squeeze(-1)
+
+    rows = []
+    for name, layers in (("lstm", 1), ("stacked_lstm", 2)):
+        setting, shape, n, batch, _ = SETTINGS[name]
+        x, y = (torch.from_numpy(a) for a in _data(shape, n))
+        torch.manual_seed(0)
+        net = LSTMNet(shape[1], 50, layers)
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+        times = []
+        for _ in range(EPOCHS + 1):
+            start = time.perf_counter()
+            for idx in torch.randperm(n).split(batch):
+                optimizer.zero_grad()
+                loss = torch.nn.functional.mse_loss(net(x[idx]), y[idx])
+                loss.backward()
+                optimizer.step()
+            times.append(time.perf_counter() - start)
+        rows.append(_row(name, setting, shape, n, batch, "native-torch", times))
+    return rows
+
+
+def _row(name, setting, shape, n, batch, backend, times) -> dict:
+    steady = sorted(times[1:])[len(times[1:]) // 2]
+    return {"model": name, "setting": setting, "window": shape[0], "features": shape[1],
+            "windows": n, "batch": batch, "backend": backend,
+            "seconds_per_epoch": round(steady, 4), "first_epoch_s": round(times[0], 2)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=list(BUILDERS))
-    parser.add_argument("--windows", nargs="+", type=int, default=[1, 20, 60])
-    parser.add_argument("--batch", nargs="+", type=int, default=[32])
-    parser.add_argument("--n", type=int, default=1200, help="training windows (Lu 2024: 1200)")
-    parser.add_argument("--features", type=int, default=1)
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up")
+    parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    parser.add_argument("--worker", choices=BACKENDS, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
+    if args.worker:  # one backend, in this process
+        rows = native_torch_rows() if args.worker == "native-torch" else keras_rows()
+        print(json.dumps(rows))
+        return
     rows = []
-    for deterministic, jits in ((False, (False, True)), (True, (False,))):
-        if deterministic:
-            set_seed(0)  # switches op determinism on for the rest of the process
-        for name in args.models:
-            for window in args.windows:
-                for batch in args.batch:
-                    for jit in jits:
-                        sec, loss = time_epochs(BUILDERS[name], window, args.n, args.features,
-                                                batch, jit, args.epochs)
-                        rows.append({"model": name, "window": window, "batch": batch, "jit": jit,
-                                     "deterministic": deterministic,
-                                     "seconds_per_epoch": round(sec, 4), "final_loss": loss})
-                        print(rows[-1], flush=True)
+    for backend in args.backends:
+        env = {**os.environ, "KERAS_BACKEND": "torch" if backend == "native-torch" else backend}
+        out = subprocess.run([sys.executable, __file__, "--worker", backend], env=env,
+                             capture_output=True, text=True, check=True)
+        rows += json.loads(out.stdout.strip().splitlines()[-1])
+        print(pd.DataFrame(rows[-4:]).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
-    table["machine"] = f"{platform.machine()} {platform.processor() or ''}".strip()
+    table["cpus"] = os.cpu_count()
+    table["machine"] = platform.machine()
+    table["date"] = date.today().isoformat()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
-    print(table.pivot_table(index=["model", "window", "batch"], columns=["deterministic", "jit"],
-                            values="seconds_per_epoch"))
+    print(table.pivot_table(index=["model", "setting"], columns="backend",
+                            values="seconds_per_epoch", sort=False).to_string())
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@
 
 Usage::
 
-    python benchmarks/run_notebooks.py --profile fast [--only 03_rnn_lstm_gru]
+    python benchmarks/run_notebooks.py --profile fast --backend jax [--only 03_rnn_lstm_gru]
 
 Each notebook runs with papermill in a fresh process; the memory of the whole
 process tree (papermill plus its kernel) is sampled every 0.2 s. Results go to
-``benchmarks/results/notebooks_<profile>.csv`` (one row per chapter, replaced on
-re-run), which the book's execution-time page shows.
+``benchmarks/results/notebooks_<profile>.csv`` (one row per chapter and Keras
+backend, replaced on re-run), which the book's execution-time page shows.
+``--keep DIR`` keeps the executed notebooks (to compare their tables).
 """
 
 from __future__ import annotations
@@ -42,12 +43,13 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_one(notebook: Path, profile: str) -> dict:
+def run_one(notebook: Path, profile: str, backend: str, keep: Path | None = None) -> dict:
     """Execute one notebook with papermill; return its wall time and peak memory."""
-    env = {**os.environ, "STOCKLEARN_PROFILE": profile}
+    env = {**os.environ, "STOCKLEARN_PROFILE": profile, "KERAS_BACKEND": backend}
     with tempfile.TemporaryDirectory() as tmp:
+        out = (keep or Path(tmp)) / notebook.name
         cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
-               "--cwd", str(notebook.parent), str(notebook), str(Path(tmp) / notebook.name)]
+               "--cwd", str(notebook.parent), str(notebook), str(out)]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         ps = psutil.Process(proc.pid)
@@ -63,6 +65,7 @@ def run_one(notebook: Path, profile: str) -> dict:
     return {
         "chapter": notebook.stem,
         "profile": profile,
+        "backend": backend,
         "wall_s": round(wall, 1),
         "peak_rss_tree_mb": round(peak_total / 2**20),
         "peak_rss_kernel_mb": round(peak_single / 2**20),
@@ -76,8 +79,12 @@ def main(argv: list[str] | None = None) -> None:
     """Run the chapters and merge their rows into the profile's CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="fast", choices=["fast", "full"])
+    parser.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"])
     parser.add_argument("--only", nargs="*", help="chapter stems to run (default: all)")
+    parser.add_argument("--keep", type=Path, help="folder to keep the executed notebooks in")
     args = parser.parse_args(argv)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     if args.only:
         notebooks = [nb for nb in notebooks if nb.stem in args.only]
@@ -85,12 +92,15 @@ def main(argv: list[str] | None = None) -> None:
     out = RESULTS / f"notebooks_{args.profile}.csv"
     table = pd.read_csv(out) if out.exists() else pd.DataFrame()
     for nb in notebooks:
-        row = run_one(nb, args.profile)
+        row = run_one(nb, args.profile, args.backend, args.keep)
         print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
         if len(table):
-            table = table[table["chapter"] != row["chapter"]]
+            if "backend" not in table.columns:  # rows from before backends were recorded
+                table.insert(2, "backend", "tensorflow")
+            table = table[(table["chapter"] != row["chapter"])
+                          | (table["backend"] != row["backend"])]
         table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
-        table.sort_values("chapter").to_csv(out, index=False)
+        table.sort_values(["chapter", "backend"]).to_csv(out, index=False)
 
 
 if __name__ == "__main__":

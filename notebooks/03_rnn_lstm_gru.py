@@ -81,10 +81,14 @@ SEEDS = None  # None: the profile's seeds
 WINDOW = None
 UNITS = 50  # recurrent units in the reproduction of Lu (2024): ASSUMPTION
 BATCH_SIZE = 32  # batch size in the reproduction of Lu (2024): ASSUMPTION
+# seeds of the exercise solutions; None: the first 3 of the profile's seeds
+EXERCISE_SEEDS = None
 
 # %%
 profile = settings.get_profile(PROFILE)
 seeds = tuple(SEEDS) if SEEDS is not None else profile.seeds
+exercise_seeds = (tuple(EXERCISE_SEEDS) if EXERCISE_SEEDS is not None
+                  else seeds[:3])
 # Lu (2024): ASSUMPTION 100 epochs
 lu_epochs = EPOCHS or profile.pick(fast=15, full=100)
 # at most this many epochs; early stopping ends sooner
@@ -976,7 +980,7 @@ ex1_table.rename_axis("largest |after - before|")
 # :class: dropdown
 # ```
 # The same two data sets as in the chapter, built from the later start, and
-# Lu's LSTM trained on each with the chapter's epochs and seeds:
+# Lu's LSTM trained on each with the chapter's epochs and `exercise_seeds`:
 
 # %%
 ex2_frame = data.load(lu_series["CSI 300"][0], start="2016-01-04",
@@ -997,7 +1001,7 @@ print(f"training rows end on {ex2_end}; scaled test inputs above 1: "
       f"{np.mean(ex2_x > 1):.1%}, largest {ex2_x.max():.2f}")
 ex2_runs = {
     f"LSTM, {name}": experiments.run(
-        lu_build("LSTM"), ex2_ds, seeds=seeds, epochs=lu_epochs,
+        lu_build("LSTM"), ex2_ds, seeds=exercise_seeds, epochs=lu_epochs,
         batch_size=BATCH_SIZE)
     for name, ex2_ds in (("price target", ex2_price),
                          ("log-return target", ex2_return))
@@ -1087,10 +1091,11 @@ print(f"training loss per epoch, 2 x huber against MSE: largest relative "
 ex4_forecasts = {}
 for (ex4_target, ex4_loss), ex4_first in pipe_runs.items():
     ex4_per_seed = [ex4_first.forecasts("test")]  # shape (1, m)
-    if len(seeds) > 1:
+    if len(exercise_seeds) > 1:
         ex4_more = experiments.run(
             pipe_build(pipe_loss(ex4_target, ex4_loss)),
-            pipe_sets[ex4_target], seeds=seeds[1:], epochs=pipe_epochs,
+            pipe_sets[ex4_target], seeds=exercise_seeds[1:],
+            epochs=pipe_epochs,
             batch_size=pipe_batch, patience=pipe_patience)
         ex4_per_seed.append(ex4_more.forecasts("test"))
     ex4_forecasts[f"LSTM, {ex4_target} target, {ex4_loss}"] = np.concatenate(

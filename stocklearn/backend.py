@@ -1,7 +1,13 @@
-"""The one place that deals with the Keras backend: a quiet start and determinism.
+"""The one place that knows which Keras backend runs: quiet start, seeds, speed settings.
 
-Import Keras from here (``from stocklearn.backend import keras``) so that it
-loads the same way everywhere:
+The course's code is backend-neutral Keras 3 (Keras layers, losses,
+callbacks and ``keras.ops``). The environment variable ``KERAS_BACKEND``
+picks the backend before Keras is first imported: ``tensorflow`` (the
+default, and what Colab ships), ``jax`` (``pip install 'stocklearn[jax]'``)
+or ``torch`` (``pip install 'stocklearn[torch]'``). Everything that differs
+between them lives here. Import Keras from this module
+(``from stocklearn.backend import keras``) so that it loads the same way
+everywhere:
 
 * TensorFlow's C++ runtime prints start-up lines (the oneDNN note, absl's
   "log messages before InitializeLog" line) straight to the process's
@@ -9,11 +15,14 @@ loads the same way everywhere:
   them under the cell. ``TF_CPP_MIN_LOG_LEVEL=3`` (unless the user chose a
   level) silences the later C++ messages; the start-up lines are kept off
   the screen by pointing file descriptor 2 at ``os.devnull`` while Keras
-  imports its backend. A failed import still raises as usual.
+  loads its backend, and while :func:`seed_backend` seeds TensorFlow (Keras
+  imports it to seed it whenever it is installed, whatever the backend). A
+  failed import still raises as usual.
 * TensorFlow's Python logger keeps errors only: training many small models
   makes it warn about "tf.function retracing", which tells a learner nothing.
 * :func:`seed_backend` seeds the backend and, on TensorFlow, turns on
-  deterministic ops; :func:`stocklearn.settings.set_seed` calls it.
+  deterministic ops (JAX and PyTorch are deterministic on a CPU as they are).
+* :data:`STEPS_PER_EXECUTION`: batches per call into the backend.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ import os
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+BACKENDS = ("tensorflow", "jax", "torch")
 
 
 @contextlib.contextmanager
@@ -45,33 +56,54 @@ def _quiet_stderr():
         os.close(devnull)
 
 
-with _quiet_stderr():
-    import keras
+_chosen = os.environ.get("KERAS_BACKEND", "tensorflow")
+if _chosen not in BACKENDS:
+    raise ValueError(f"KERAS_BACKEND={_chosen!r}: the course runs on one of {BACKENDS}")
 
-    keras.backend.backend()  # the backend (TensorFlow by default) is loaded by now
+with _quiet_stderr():
+    try:
+        import keras
+
+        BACKEND: str = keras.backend.backend()
+        """The Keras backend this process runs on: "tensorflow", "jax" or "torch"."""
+    except ImportError as exc:
+        extra = {"tensorflow": "tf"}.get(_chosen, _chosen)
+        raise ImportError(f"the Keras backend {_chosen!r} is not installed: "
+                          f"pip install 'stocklearn[{extra}]'") from exc
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+STEPS_PER_EXECUTION = 1 if BACKEND == "torch" else 16
+"""Batches per call into the backend (``Model.compile(steps_per_execution=...)``).
+
+The same updates in the same order (bit-identical results) with less Python
+overhead per batch, which matters for the small recurrent models of the
+course: on TensorFlow the LSTM of Lu's setting takes 0.09 instead of 0.12 s
+per epoch, on JAX 0.007 instead of 0.017 (``benchmarks/epoch_times.py``).
+Keras allows only 1 on PyTorch.
+"""
 
 
 def seed_backend(seed: int) -> None:
     """Seed Keras (Python, NumPy and the backend) and make TensorFlow ops deterministic.
 
     Calls :func:`keras.utils.set_random_seed` (which seeds TensorFlow too
-    when it is installed, whatever the backend) and, on the TensorFlow backend,
-    ``tf.config.experimental.enable_op_determinism()`` (safe to call again).
-    With both, the same seed gives bit-identical training on the same
-    machine; other oneDNN or thread settings may change the last bits.
+    when it is installed, whatever the backend) and, on the TensorFlow
+    backend, ``tf.config.experimental.enable_op_determinism()`` (safe to call
+    again). With both, the same seed gives bit-identical training on the same
+    machine on every backend; other oneDNN or thread settings may change the
+    last bits.
 
     Parameters
     ----------
     seed : int
     """
-    with _quiet_stderr():  # it also seeds TensorFlow when installed, importing it
+    with _quiet_stderr():
         keras.utils.set_random_seed(int(seed))
-    if keras.backend.backend() == "tensorflow":
+    if BACKEND == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
 
 
-__all__ = ["keras", "seed_backend"]
+__all__ = ["BACKEND", "BACKENDS", "STEPS_PER_EXECUTION", "keras", "seed_backend"]

@@ -9,14 +9,14 @@ that maps such windows to ``n_outputs`` numbers, trained with Adam::
 
     model = models.lstm(ds.input_shape, units=50)
 
-Why ``jit_compile="auto"`` (Keras' own default) everywhere: XLA does speed up
-recurrent layers on a CPU, but Keras switches it off whenever TensorFlow op
-determinism is on, and :func:`stocklearn.settings.set_seed` turns that on, so
-``jit_compile=True`` would only add a warning. "auto" means no XLA on a CPU
-or under op determinism. Seconds per epoch measured by
-``benchmarks/epoch_times.py`` (1200 windows, 1 feature, batch 32, 2 CPU
-cores, TensorFlow 2.21; XLA timed without op determinism; losses agree to
-1e-7)::
+Why ``jit_compile="auto"`` (Keras' own default) everywhere: on JAX it
+compiles the whole training step with XLA, which is deterministic on a CPU.
+On TensorFlow XLA does speed up recurrent layers on a CPU, but Keras switches
+it off whenever op determinism is on, and
+:func:`stocklearn.settings.set_seed` turns that on, so ``jit_compile=True``
+would only add a warning; "auto" means no XLA there. Seconds per epoch on
+TensorFlow 2.21, measured with XLA but without op determinism (1200 windows,
+1 feature, batch 32, 2 CPU cores; losses agree to 1e-7)::
 
     model       window   no XLA   XLA
     SimpleRNN        1     0.09   0.14   (same within noise)
@@ -25,20 +25,18 @@ cores, TensorFlow 2.21; XLA timed without op determinism; losses agree to
     LSTM          20/60  0.25/0.61  0.14/0.22
     GRU              1     0.11   0.11
     GRU           20/60  0.28/0.70  0.13/0.23
+
+The backends side by side: ``benchmarks/results/epoch_times.csv``.
 """
 
 from __future__ import annotations
 
-from stocklearn.backend import keras
+from stocklearn.backend import STEPS_PER_EXECUTION, keras
 
 layers = keras.layers
 
 Loss = str | keras.losses.Loss
 """A loss name ("mse", "huber") or a Keras loss (``Huber(delta=...)``)."""
-
-STEPS_PER_EXECUTION = 16
-"""Batches per TensorFlow call (see :func:`compile_adam`)."""
-
 
 def compile_adam(
     model: keras.Model,
@@ -51,9 +49,7 @@ def compile_adam(
     """Compile ``model`` with Adam and ``loss``; return it.
 
     ``steps_per_execution`` runs that many batches per call into the
-    backend: the same updates in the same order (bit-identical results),
-    with less Python overhead per batch, which matters for the small
-    recurrent models here.
+    backend (see :data:`stocklearn.backend.STEPS_PER_EXECUTION`).
     """
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
