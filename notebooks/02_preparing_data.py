@@ -53,6 +53,7 @@ from IPython.display import Code, display
 from statsmodels.tsa.stattools import adfuller
 
 from stocklearn import (
+    backend,
     baselines,
     data,
     evaluation,
@@ -79,7 +80,8 @@ epochs = EPOCHS or profile.pick(fast=15, full=60)
 seeds = list(SEEDS or profile.seeds)
 df = data.load(DATASET)
 meta = data.list_datasets().loc[DATASET]
-print(f"profile {profile.name}: {epochs} epochs, seeds {seeds}")
+print(f"profile {profile.name}: {epochs} epochs, seeds {seeds}; "
+      f"Keras backend {backend.BACKEND}")
 print(f"{meta.description}: {len(df)} rows, "
       f"{df.index[0]:%Y-%m-%d} to {df.index[-1]:%Y-%m-%d}")
 

@@ -98,7 +98,8 @@ window = WINDOW or profile.pick(fast=20, full=30)
 pipe_units = profile.pick(fast=(32, 16), full=(50, 50))
 pipe_batch = profile.pick(fast=128, full=64)
 chapter_start = time.perf_counter()
-print(f"profile {profile.name}: seeds {seeds}; Lu (2024) {lu_epochs} epochs, "
+print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
+      f"seeds {seeds}; Lu (2024) {lu_epochs} epochs, "
       f"{UNITS} units, batch {BATCH_SIZE}; pipeline on {DATASET!r}: window "
       f"{window}, LSTM units {pipe_units}, at most {pipe_epochs} epochs, "
       f"patience {pipe_patience}, batch {pipe_batch}")
