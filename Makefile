@@ -1,7 +1,7 @@
 # StockLearn: two commands do all the set-up on a fresh machine.
 #   make book   create .venv, install, execute every chapter, build _build/html
 #   make test   create .venv, install, lint, unit/property tests, execute every notebook twice
-#               on TensorFlow, then the unit tests and the tiny runs again on JAX
+#               on TensorFlow, then the training tests and the tiny runs again on JAX
 # The Keras backend of `make book` (and of Jupyter started from the venv):
 #   make book KERAS_BACKEND=jax      (tensorflow by default; jax; torch)
 PYTHON ?= python3
@@ -38,13 +38,15 @@ sync: $(STAMP)
 
 # Unit and property tests, then every notebook twice: nbval (fast profile) and
 # papermill with the tiny parameter set of tests/notebook_params.json. Then the
-# unit tests and the tiny papermill runs once more on JAX (test_backends runs
-# every backend by itself, in fresh processes, so it runs once).
+# tests that train (models, training, experiments, the tiny chapter runs) once
+# more on JAX; test_backends runs every backend in fresh processes by itself.
+KERAS_TESTS := tests/test_models.py tests/test_training.py tests/test_experiments.py \
+	tests/test_notebooks.py
 test: $(STAMP) $(TORCH) lint
 	KERAS_BACKEND=tensorflow STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 --dist loadfile \
 		--durations=15 --nbval-lax --nbval-cell-timeout=1200 tests notebooks
 	KERAS_BACKEND=jax STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 --dist loadfile \
-		--durations=5 --deselect tests/test_backends.py tests
+		--durations=5 $(KERAS_TESTS)
 
 # The execution cache keys on the notebooks' code only: start it afresh when the
 # profile or the backend differs from the last build's.

@@ -22,15 +22,15 @@ from stocklearn.backend import BACKEND, STEPS_PER_EXECUTION
 
 rows = data.load("csi300", start="2014-12-08").iloc[:260]
 ds = prep.make_dataset(rows, prep.chronological_split(rows, 200, val=30), window=5,
-                       features=("close", "volume"), target_kind="{kind}")
-builders = {{
+                       features=("close", "volume"))
+builders = {
     "simple_rnn": lambda d: models.simple_rnn(d.input_shape, units=4),
     "lstm": lambda d: models.lstm(d.input_shape, units=4),
     "gru": lambda d: models.gru(d.input_shape, units=4),
     "stacked_lstm": lambda d: models.stacked_lstm(d.input_shape, units=(4, 3), dense=2,
                                                   loss="huber"),
-}}
-out = {{"backend": BACKEND, "steps_per_execution": STEPS_PER_EXECUTION}}
+}
+out = {"backend": BACKEND, "steps_per_execution": STEPS_PER_EXECUTION}
 for name, build in builders.items():
     exp = experiments.run(build, ds, seeds=[0], epochs=2, patience=1)
     out[name] = exp.forecasts("test")[0].tolist()
@@ -43,18 +43,23 @@ def _installed(backend: str) -> bool:
     return importlib.util.find_spec(backend) is not None
 
 
-def _run(backend: str, kind: str = "price") -> dict:
+def _start(backend: str) -> subprocess.Popen:
     env = {**os.environ, "KERAS_BACKEND": backend}
-    out = subprocess.run([sys.executable, "-c", SCRIPT.format(kind=kind)], env=env,
-                         capture_output=True, text=True, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _result(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def runs() -> dict:
-    """Two fresh runs per installed backend."""
-    return {b: (_run(b), _run(b)) for b in BACKENDS if _installed(b)}
+    """Two fresh runs per installed backend, side by side (each is mostly single-threaded)."""
+    procs = {b: (_start(b), _start(b)) for b in BACKENDS if _installed(b)}
+    return {b: (_result(first), _result(second)) for b, (first, second) in procs.items()}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
