@@ -12,9 +12,9 @@ import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    repo = "git+https://github.com/stocklearn/stocklearn"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "stocklearn @ git+https://github.com/stocklearn/stocklearn"],
-                   check=True)
+                    f"stocklearn @ {repo}"], check=True)
 
 # %% [markdown]
 # # Preparing data

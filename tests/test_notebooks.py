@@ -77,6 +77,15 @@ def test_structure(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_code_fits_the_books_code_column(path):
+    """At 1280 px the book's code column shows 78 characters (ruff lets URLs pass)."""
+    nb = nbformat.read(path, as_version=4)
+    wide = [line for c in nb.cells if c.cell_type == "code"
+            for line in c.source.splitlines() if len(line) > 78]
+    assert not wide, f"{path.name}: code lines over 78 characters: {wide[:3]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_solutions_with_code_are_executed_code_cells(path):
     """A solution's code lives in code cells between solution-start and solution-end.
 
