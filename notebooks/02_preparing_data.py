@@ -739,16 +739,14 @@ print(f"{len(adf_by_year)} years; rejections at 5 %: {rejected}; "
 # ```{solution-start} ch02-ex2
 # :class: dropdown
 # ```
-# The scaling cells with `csi` (the CSI 300 over Lu's dates, loaded above)
-# in place of `ndx`:
+# The scaling cells with `lu_csi` (the CSI 300 over Lu's dates and split,
+# made above) in place of the NASDAQ-100's data set:
 
 # %%
-csi_split = prep.chronological_split(csi, lu_setting["train_rows"])
 csi_sets = {
-    "SimpleRNN, train-only scaler": prep.make_dataset(csi, csi_split,
-                                                      window=1),
-    "SimpleRNN, leaky scaler": prep.make_dataset(csi, csi_split, window=1,
-                                                 fit_scaler_on="all"),
+    "SimpleRNN, train-only scaler": lu_csi,
+    "SimpleRNN, leaky scaler": prep.make_dataset(
+        lu_csi.frame, lu_csi.split, window=1, fit_scaler_on="all"),
 }
 for which, csi_set in csi_sets.items():
     x_csi = csi_set.test.X

@@ -64,12 +64,14 @@ with _quiet_stderr():
     try:
         import keras
 
-        BACKEND: str = keras.backend.backend()
-        """The Keras backend this process runs on: "tensorflow", "jax" or "torch"."""
+        keras.backend.backend()  # loads the backend
     except ImportError as exc:
         extra = {"tensorflow": "tf"}.get(_chosen, _chosen)
         raise ImportError(f"the Keras backend {_chosen!r} is not installed: "
                           f"pip install 'stocklearn[{extra}]'") from exc
+
+BACKEND: str = keras.backend.backend()
+"""The Keras backend this process runs on: "tensorflow", "jax" or "torch"."""
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
