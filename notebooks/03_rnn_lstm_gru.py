@@ -1061,7 +1061,8 @@ ex3_n = min(len(loss) for loss in ex3_loss.values())
 ex3_gap = np.abs(2 * ex3_loss["huber"][:ex3_n] / ex3_loss["MSE"][:ex3_n] - 1)
 for name, exp in ex3_runs.items():
     print(f"{name:5s}: {len(ex3_loss[name])} epochs, test RMSE "
-          f"{exp.scores['test'].loc['model', 'RMSE']:.2f}")
+          f"{exp.scores['test'].loc['model', 'RMSE']:.2f} (persistence "
+          f"{exp.scores['test'].loc['persistence', 'RMSE']:.2f})")
 print(f"training loss per epoch, 2 x huber against MSE: largest relative "
       f"difference {ex3_gap.max():.2e} over the first {ex3_n} epochs")
 
