@@ -1,8 +1,9 @@
 """Run profiles and seeds: the settings every chapter reads first.
 
-* :func:`get_profile` picks the ``fast`` or ``full`` sizes of a chapter; it is
-  the only function of the package that reads an environment variable
-  (``STOCKLEARN_PROFILE``).
+* :func:`get_profile` picks the ``fast`` or ``full`` sizes of a chapter
+  (``STOCKLEARN_PROFILE``), and :func:`results_dir` says where chapters
+  leave their result tables for the verdict page (``STOCKLEARN_RESULTS``):
+  the only two functions of the package that read an environment variable.
 * :func:`set_seed` is the one place that seeds Python, NumPy and, once Keras
   is loaded, the Keras backend.
 
@@ -16,11 +17,14 @@ import os
 import random
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 PROFILE_ENV = "STOCKLEARN_PROFILE"
+RESULTS_ENV = "STOCKLEARN_RESULTS"
+DEFAULT_RESULTS_DIR = Path("~/.cache/stocklearn/results")
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,18 @@ def get_profile(name: str | None = None) -> Profile:
     if chosen not in PROFILES:
         raise ValueError(f"unknown profile {chosen!r}: choose one of {', '.join(PROFILES)}")
     return PROFILES[chosen]
+
+
+def results_dir() -> Path:
+    """Folder the chapters write their result tables to: ``$STOCKLEARN_RESULTS``, else
+    ``~/.cache/stocklearn/results`` (see :mod:`stocklearn.results`).
+
+    Returns
+    -------
+    Path
+        Expanded, not necessarily existing yet.
+    """
+    return Path(os.environ.get(RESULTS_ENV) or DEFAULT_RESULTS_DIR).expanduser()
 
 
 def set_seed(seed: int) -> None:
