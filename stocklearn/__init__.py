@@ -3,8 +3,9 @@
 Submodules, in the order data flows through them: ``settings`` (profiles,
 seeds), ``data`` (bundled series, files, validation), ``fetch`` (live data),
 ``prep``, ``features``, ``metrics``, ``baselines``, ``backend`` (Keras),
-``models``, ``training``, ``evaluation``, ``experiments``, ``papers``,
-``plots``. Importing the package does not import Keras or TensorFlow; only
+``models``, ``training``, ``evaluation``, ``experiments``, ``grid`` (many
+runs, resumable, fanned out), ``papers``, ``results`` (for the verdict
+page), ``plots``. Importing the package does not import Keras or TensorFlow; only
 ``backend`` and the modules that train (``models``, ``training``,
 ``experiments``) do.
 """

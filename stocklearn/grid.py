@@ -1,0 +1,180 @@
+"""Experiment grids: configurations x seeds -> one tidy table, resumable, fanned out on request.
+
+A grid calls one *task* once per configuration and seed::
+
+    def task(*, seed, nn1, nn2):          # any keyword arguments
+        ...                               # train, forecast, score
+        return {"RMSE": 12.3, "MAPE": 0.8, "forecast": array}
+
+    table = grid.run(task, grid.configurations(nn1=["lstm", "mlp"], nn2=["none", "gru"]),
+                     seeds=[0, 1], store="runs/ch6")
+
+Every run is seeded with :func:`stocklearn.settings.set_seed` first, timed,
+and becomes one row: its configuration, its seed, what the task returned, and
+``seconds``. With ``store``, each finished run is written to its own file and
+read back instead of redone, so an interrupted grid resumes where it stopped.
+
+Runs happen in this process by default. ``backend="loky"`` fans them out over
+local processes and ``backend="dask"`` over a Dask cluster (the
+``dask.distributed.Client`` made last, e.g. on a ``LocalCluster`` or a
+university cluster's scheduler), both through joblib, so the same seeds give
+the same rows wherever they ran.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from stocklearn.settings import set_seed
+
+BACKENDS = (None, "loky", "dask")
+STD = " std"
+
+
+def configurations(**axes: Sequence[Any]) -> list[dict[str, Any]]:
+    """Every combination of the values of some named axes, in a stable order.
+
+    Parameters
+    ----------
+    **axes : sequence
+        ``name=[value, ...]`` per axis, e.g. ``nn1=["lstm", "gru"], nn2=["none", "mlp"]``.
+
+    Returns
+    -------
+    list of dict
+        One dict per combination; the last axis varies fastest.
+    """
+    for name, values in axes.items():
+        if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+            raise ValueError(f"axis {name!r} needs a non-empty list of values, got {values!r}")
+    return [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
+
+
+def _key(task: Callable, config: Mapping[str, Any], seed: int) -> str:
+    text = json.dumps({"task": getattr(task, "__qualname__", repr(task)), "seed": seed,
+                       "config": config}, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _one_run(task: Callable, config: dict[str, Any], seed: int,
+             path: Path | None) -> dict[str, Any]:
+    """Run (or read back) one configuration with one seed."""
+    if path is not None and path.exists():
+        return joblib.load(path)
+    set_seed(seed)
+    start = time.perf_counter()
+    out = task(**config, seed=seed)
+    seconds = time.perf_counter() - start
+    if not isinstance(out, Mapping):
+        raise TypeError(f"a grid task must return a mapping of results, got {type(out).__name__}")
+    clash = sorted(set(out) & ({"seed", "seconds"} | set(config)))
+    if clash:
+        raise ValueError(f"the task's results reuse the names {clash} of the configuration")
+    row = {**config, "seed": seed, **out, "seconds": seconds}
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        joblib.dump(row, tmp)
+        tmp.replace(path)  # a run interrupted while writing leaves no half file
+    return row
+
+
+def run(
+    task: Callable[..., Mapping[str, Any]],
+    configs: Iterable[Mapping[str, Any]],
+    *,
+    seeds: Iterable[int] = (0,),
+    store: str | Path | None = None,
+    backend: str | None = None,
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """Run ``task`` for every configuration and seed; one row per run.
+
+    Parameters
+    ----------
+    task : callable
+        ``task(**config, seed=seed)`` returns a mapping of results (numbers,
+        or arrays such as forecasts, which stay in object columns). Define it
+        at module level or in a notebook cell; it is pickled for other
+        processes. A task that loads Keras itself must seed it after loading
+        (the training functions do, with their ``seed`` argument).
+    configs : iterable of mapping
+        E.g. :func:`configurations`; an empty mapping is one configuration
+        with no parameters.
+    seeds : iterable of int, default (0,)
+    store : str or Path, optional
+        Folder of finished runs. A run whose file exists is read back, not
+        redone; delete the folder to start afresh. A changed task body is
+        not detected: give it a new folder.
+    backend : {None, "loky", "dask"}, default None
+        None runs in this process; "loky" in ``n_jobs`` local processes;
+        "dask" on the current ``dask.distributed.Client``.
+    n_jobs : int, optional
+        Parallel runs for "loky" (default: one per CPU core).
+
+    Returns
+    -------
+    DataFrame
+        Configuration columns, ``seed``, the task's results, ``seconds``;
+        rows in the order configurations x seeds.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    configs = [dict(c) for c in configs]
+    seeds = [int(s) for s in seeds]
+    if not configs or not seeds:
+        raise ValueError("a grid needs at least one configuration and one seed")
+    folder = Path(store) if store is not None else None
+    jobs = [(c, s, folder / f"{_key(task, c, s)}.joblib" if folder else None)
+            for c in configs for s in seeds]
+    if backend is None:
+        rows = [_one_run(task, c, s, p) for c, s, p in jobs]
+    else:
+        if backend == "dask":
+            import distributed  # noqa: F401 (registers joblib's "dask" backend)
+        with joblib.parallel_config(backend=backend, n_jobs=n_jobs or -1):
+            rows = joblib.Parallel()(joblib.delayed(_one_run)(task, c, s, p) for c, s, p in jobs)
+    return pd.DataFrame(rows)
+
+
+def summary(table: pd.DataFrame, by: str | Sequence[str],
+            metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Mean and standard deviation (ddof 1) over seeds of each configuration.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`run`.
+    by : str or sequence of str
+        Configuration columns to group by.
+    metrics : sequence of str, optional
+        Numeric result columns (default: every numeric column but ``seed``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``by``: for each metric ``m`` the columns ``m`` and ``m std``
+        (what :func:`stocklearn.evaluation.format_table` folds into "mean ± std"),
+        and ``seeds``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if metrics is None:
+        numeric = table.select_dtypes(include=[np.number]).columns
+        metrics = [c for c in numeric if c not in by and c != "seed"]
+    groups = table.groupby(by, sort=False)
+    out = pd.DataFrame(index=groups.size().index)
+    for m in metrics:
+        out[m] = groups[m].mean()
+        out[m + STD] = groups[m].std(ddof=1)
+    out["seeds"] = groups.size()
+    return out

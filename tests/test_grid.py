@@ -1,0 +1,89 @@
+"""The experiment grid: tidy rows, seeded runs, resuming, and the same rows on Dask."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocklearn import grid, settings
+
+
+def noisy(*, seed, scale, shift=0.0):
+    """A task whose result depends on the seed through NumPy's global generator."""
+    draw = np.random.normal(size=3)  # noqa: NPY002 (what set_seed seeds)
+    return {"value": float(scale * draw.sum() + shift), "draws": draw}
+
+
+def keras_fit(*, seed, units):
+    """A tiny Keras fit: the same seed must give the same weights in any process."""
+    from stocklearn.backend import keras
+
+    settings.set_seed(seed)  # Keras is loaded now: seed its backend too
+    x = np.linspace(-1, 1, 64, dtype="float32").reshape(-1, 4, 1)
+    y = x[:, -1, 0] * 0.5
+    model = keras.Sequential([keras.Input((4, 1)), keras.layers.LSTM(units),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    return {"prediction": float(model.predict(x[:1], verbose=0)[0, 0])}
+
+
+def test_configurations_are_every_combination_in_order():
+    configs = grid.configurations(nn1=["lstm", "mlp"], nn2=["none", "gru", "mlp"])
+    assert len(configs) == 6
+    assert configs[0] == {"nn1": "lstm", "nn2": "none"}
+    assert configs[1] == {"nn1": "lstm", "nn2": "gru"}
+    with pytest.raises(ValueError, match="nn1"):
+        grid.configurations(nn1="lstm")
+
+
+def test_rows_are_tidy_and_seeded():
+    table = grid.run(noisy, grid.configurations(scale=[1.0, 2.0]), seeds=[0, 1])
+    assert list(table.columns) == ["scale", "seed", "value", "draws", "seconds"]
+    assert list(table["seed"]) == [0, 1, 0, 1]
+    again = grid.run(noisy, [{"scale": 1.0}], seeds=[1])
+    assert again["value"].iloc[0] == table["value"].iloc[1]
+    assert table["value"].iloc[2] == pytest.approx(2 * table["value"].iloc[0])
+    assert (table["seconds"] >= 0).all()
+
+
+def test_finished_runs_are_read_back_not_redone(tmp_path):
+    first = grid.run(noisy, [{"scale": 1.0}], seeds=[0, 1], store=tmp_path)
+
+    def broken(*, seed, scale):
+        raise AssertionError("a stored run was redone")
+
+    broken.__qualname__ = noisy.__qualname__  # same task, as after a restart
+    again = grid.run(broken, [{"scale": 1.0}], seeds=[0, 1], store=tmp_path)
+    pd.testing.assert_frame_equal(first, again)
+    assert len(list(tmp_path.glob("*.joblib"))) == 2
+
+
+def test_bad_grids_get_clear_errors():
+    with pytest.raises(ValueError, match="backend"):
+        grid.run(noisy, [{"scale": 1.0}], backend="spark")
+    with pytest.raises(ValueError, match="at least one"):
+        grid.run(noisy, [], seeds=[0])
+    with pytest.raises(TypeError, match="mapping"):
+        grid.run(lambda *, seed: 1.0, [{}])
+    with pytest.raises(ValueError, match="seed"):
+        grid.run(lambda *, seed: {"seed": seed}, [{}])
+
+
+def test_summary_gives_mean_and_std_per_configuration():
+    table = grid.run(noisy, grid.configurations(scale=[1.0, 2.0]), seeds=[0, 1, 2])
+    summary = grid.summary(table, "scale", ["value"])
+    assert list(summary.columns) == ["value", "value std", "seeds"]
+    assert summary.loc[1.0, "seeds"] == 3
+    assert summary.loc[2.0, "value"] == pytest.approx(2 * summary.loc[1.0, "value"])
+
+
+def test_dask_cluster_gives_the_in_process_rows():
+    distributed = pytest.importorskip("distributed")
+    configs = grid.configurations(units=[2, 3])
+    here = grid.run(keras_fit, configs, seeds=[0, 1])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        there = grid.run(keras_fit, configs, seeds=[0, 1], backend="dask")
+    cols = ["units", "seed", "prediction"]
+    pd.testing.assert_frame_equal(here[cols], there[cols])
