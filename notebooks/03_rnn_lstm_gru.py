@@ -64,6 +64,7 @@ from stocklearn import (
     papers,
     plots,
     prep,
+    results,
     settings,
     training,
 )
@@ -609,6 +610,18 @@ for index, ds in ret_sets.items():
         print(f"{' / '.join(key):34s} trained in "
               f"{lu_runs[key].seconds:5.1f} s")
 lu_table(list(lu_runs))
+
+# %% [markdown]
+# The course's verdict page collects these rows, with those of the other
+# chapters:
+
+# %%
+lu_results = evaluation.paper_comparison(
+    papers.lu2024_rmse(),
+    {key: exp.scores["test"] for key, exp in lu_runs.items()},
+    column="test")
+results.save("03_rnn_lstm_gru", lu_results, metric="test RMSE",
+             note="Lu (2024), look-back 1", profile=profile.name)
 
 # %%
 verdict(list(lu_runs))

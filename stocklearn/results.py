@@ -27,7 +27,8 @@ def _path(chapter: str, profile: str | None) -> Path:
     return results_dir() / get_profile(profile).name / f"{chapter}.csv"
 
 
-def save(chapter: str, table: pd.DataFrame, *, profile: str | None = None) -> Path:
+def save(chapter: str, table: pd.DataFrame, *, metric: str | None = None,
+         note: str | None = None, profile: str | None = None) -> Path:
     """Write a chapter's result rows for the verdict page.
 
     Parameters
@@ -39,7 +40,11 @@ def save(chapter: str, table: pd.DataFrame, *, profile: str | None = None) -> Pa
         ``metric``, ``ours`` and ``persistence``; optional ``paper``, ``ours
         std``, ``seeds``, ``linear``, ``DM p`` (against persistence) and
         ``note`` (a few words: the data set, the target). Other columns are
-        dropped.
+        dropped. A table of :func:`stocklearn.evaluation.paper_comparison`
+        can be passed as it is: without an ``experiment`` column, the index
+        names the experiments (tuples joined by " / ").
+    metric, note : str, optional
+        Fill the ``metric`` / ``note`` column where the table has none.
     profile : str, optional
         The chapter's profile (``PROFILE`` parameter); default as
         :func:`~stocklearn.settings.get_profile`.
@@ -49,6 +54,13 @@ def save(chapter: str, table: pd.DataFrame, *, profile: str | None = None) -> Pa
     Path
         The file written.
     """
+    table = table.copy()
+    if "experiment" not in table.columns:
+        table["experiment"] = [" / ".join(map(str, k)) if isinstance(k, tuple) else str(k)
+                               for k in table.index]
+    for column, value in (("metric", metric), ("note", note)):
+        if value is not None and column not in table.columns:
+            table[column] = value
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise ValueError(f"result rows need the columns {missing}; got {list(table.columns)}")

@@ -45,3 +45,12 @@ def test_bad_rows_are_refused():
     (60.0, np.nan, "not better")])
 def test_verdict_follows_the_numbers(ours, p, words):
     assert words in results.verdict(ours, 51.0, p)
+
+
+def test_a_paper_comparison_table_is_saved_as_it_is():
+    table = pd.DataFrame({"paper": [60.0], "ours": [55.0], "persistence": [51.0]},
+                         index=pd.MultiIndex.from_tuples([("CSI 300", "LSTM")]))
+    results.save("03_x", table, metric="RMSE", note="test rows", profile="fast")
+    row = results.load("fast").iloc[0]
+    assert (row["experiment"], row["metric"], row["note"]) == ("CSI 300 / LSTM", "RMSE",
+                                                               "test rows")
