@@ -8,7 +8,11 @@ appends a standard set of indicators to an OHLCV frame and can drop the
 warm-up rows.
 
 The indicators are the ones of the practical guides: simple and exponential
-moving averages, MACD, Wilder's RSI and Bollinger bands.
+moving averages, MACD, Wilder's RSI and Bollinger bands. :func:`add_changes`
+appends the day's change and percentage change of the close.
+
+One function is deliberately *not* causal: :func:`add_next_open` puts the
+next day's open on each row, for forecasts made after the market opens.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from stocklearn.data import PRICES, DataError
 
 PRICE_PREFIXES = ("sma_", "ema_", "bb_")
 """Indicator columns that are in price units (moving averages and Bollinger bands)."""
+
+NEXT = "next_"
+"""Prefix of a column holding the *next* row's value (:func:`add_next_open`)."""
 
 
 def is_price_like(column: str) -> bool:
@@ -33,12 +40,14 @@ def is_price_like(column: str) -> bool:
     Returns
     -------
     bool
-        True for ``open``, ``high``, ``low``, ``close`` and the ``sma_*``,
+        True for ``open``, ``high``, ``low``, ``close``, their next-day
+        values ``next_open`` etc. (:func:`add_next_open`) and the ``sma_*``,
         ``ema_*`` and ``bb_*`` indicators; False for volume, amount, RSI,
-        MACD and anything else.
+        MACD, ``change``, ``pct_change`` and anything else.
     """
     name = str(column)
-    return name in PRICES or name.startswith(PRICE_PREFIXES)
+    return (name in PRICES or name.removeprefix(NEXT) in PRICES
+            or name.startswith(PRICE_PREFIXES))
 
 
 def _as_series(series: pd.Series | np.ndarray, n: int, what: str) -> pd.Series:
@@ -285,3 +294,72 @@ def add_indicators(
             raise DataError(f"add_indicators: the {len(df)} rows are all warm-up rows")
         out = out.iloc[int(np.argmax(ready)):]
     return out
+
+
+def add_changes(df: pd.DataFrame, *, column: str = "close", dropna: bool = True
+                ) -> pd.DataFrame:
+    """Append the day's change and percentage change of one price column.
+
+    ``change = close[t] - close[t-1]`` (price units) and ``pct_change =
+    100 * (close[t] / close[t-1] - 1)`` (percent), the two "change" columns
+    of Chinese vendors' daily quotes. Both use row ``t`` and the row before
+    it only. The first row has no previous close: it is dropped (or NaN with
+    ``dropna=False``).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Series in time order, with the column ``column``.
+    column : str, default "close"
+    dropna : bool, default True
+        Drop the first row, whose changes are undefined.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` with ``change`` and ``pct_change`` appended.
+
+    Raises
+    ------
+    DataError
+        When ``column`` is missing or the frame has fewer than two rows.
+    """
+    if column not in df.columns:
+        raise DataError(f"add_changes: no column {column!r}; the data has {list(df.columns)}")
+    if len(df) < 2:
+        raise DataError(f"add_changes needs at least two rows, got {len(df)}")
+    price = df[column].astype(float)
+    out = df.assign(change=price.diff(), pct_change=100.0 * price.pct_change())
+    return out.iloc[1:] if dropna else out
+
+
+def add_next_open(df: pd.DataFrame) -> pd.DataFrame:
+    """Append ``next_open``: the *next* row's open, known once that day's market opens.
+
+    Row ``t`` gets ``open[t+1]``. A window ending on row ``t`` then carries
+    the opening price of its target day ``t + 1``: that is information from
+    the target day itself, legitimate only for a forecast made **after** the
+    open (for example of that day's high or close), never for a forecast
+    made the evening before. The last row has no next open and is dropped.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Series in time order with an ``open`` column.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``df`` without its last row, with ``next_open`` appended.
+
+    Raises
+    ------
+    DataError
+        When ``open`` is missing or the frame has fewer than two rows.
+    """
+    if "open" not in df.columns:
+        raise DataError(f"add_next_open: no column 'open'; the data has {list(df.columns)}")
+    if len(df) < 2:
+        raise DataError(f"add_next_open needs at least two rows, got {len(df)}")
+    out = df.assign(**{f"{NEXT}open": df["open"].astype(float).shift(-1)})
+    return out.iloc[:-1]

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from stocklearn.data import DataError
 from stocklearn.features import (
+    add_changes,
     add_indicators,
+    add_next_open,
     bollinger,
     ema,
     is_price_like,
@@ -146,3 +148,34 @@ def test_indicators_are_causal(prices, data):
     before = add_indicators(df, **SMALL).iloc[: t + 1]
     after = add_indicators(changed, **SMALL).iloc[: t + 1]
     pd.testing.assert_frame_equal(before, after, check_exact=False, rtol=1e-12)
+
+
+def test_add_changes_by_hand(rows):
+    out = add_changes(rows.iloc[:5])
+    close = rows["close"].to_numpy()[:5]
+    assert list(out.index) == list(rows.index[1:5])
+    np.testing.assert_allclose(out["change"], np.diff(close))
+    np.testing.assert_allclose(out["pct_change"], 100 * (close[1:] / close[:-1] - 1))
+    kept = add_changes(rows.iloc[:5], dropna=False)
+    assert len(kept) == 5 and np.isnan(kept["change"].iloc[0])
+    assert not is_price_like("change") and not is_price_like("pct_change")
+    with pytest.raises(DataError, match="no column"):
+        add_changes(rows.drop(columns="close"))
+    with pytest.raises(DataError, match="two rows"):
+        add_changes(rows.iloc[:1])
+
+
+def test_add_changes_is_causal(rows):
+    changed = rows.iloc[:30].copy()
+    changed.iloc[20:, :4] *= 2.0
+    pd.testing.assert_frame_equal(add_changes(rows.iloc[:30]).iloc[:19],
+                                  add_changes(changed).iloc[:19])
+
+
+def test_add_next_open_puts_tomorrows_open_on_today(rows):
+    out = add_next_open(rows.iloc[:6])
+    assert list(out.index) == list(rows.index[:5])
+    np.testing.assert_array_equal(out["next_open"], rows["open"].to_numpy()[1:6])
+    assert is_price_like("next_open") and not is_price_like("next_volume")
+    with pytest.raises(DataError, match="open"):
+        add_next_open(rows.drop(columns="open"))
