@@ -3,11 +3,12 @@
 Submodules, in the order data flows through them: ``settings`` (profiles,
 seeds), ``data`` (bundled series, files, validation), ``fetch`` (live data),
 ``prep``, ``features``, ``metrics``, ``baselines``, ``backend`` (Keras),
-``models``, ``training``, ``evaluation``, ``experiments``, ``grid`` (many
+``models``, ``training``, ``evaluation``, ``experiments``, ``sklearn_models``
+(SVR, MLP on the flattened window), ``tuning`` (particle swarm), ``grid`` (many
 runs, resumable, fanned out), ``papers``, ``results`` (for the verdict
 page), ``plots``. Importing the package does not import Keras or TensorFlow; only
 ``backend`` and the modules that train (``models``, ``training``,
-``experiments``) do.
+``experiments``, ``sklearn_models``, ``tuning``) do.
 """
 
 from stocklearn.data import DataError, list_datasets, load, load_csv

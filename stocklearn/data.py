@@ -452,3 +452,64 @@ def load(name: str, start=None, end=None) -> pd.DataFrame:
     """
     key = _resolve(name)
     return _window(_read_bundled(key), start, end, f"data set {key!r}")
+
+
+def forward_adjust(df: pd.DataFrame, events: list[dict], *, tolerance: float = 0.005
+                   ) -> pd.DataFrame:
+    """Prices adjusted for ex-dividend days, as vendors' "forward-adjusted" (前复权) series.
+
+    On an ex-dividend day the exchange lowers the reference price of the
+    previous close by the dividend (``reference_prev_close`` <
+    ``prev_close``), so a raw series drops although no holder lost money.
+    For each event inside the frame, every row *before* the ex-dividend day
+    has its open, high, low and close multiplied by
+    ``reference_prev_close / prev_close``: the last price of the frame stays
+    as it is and the day-to-day returns become the holders' returns. Volume
+    and amount are left as they are (cash dividends do not change the
+    number of shares).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Validated OHLCV frame (see :func:`load`).
+    events : list of dict
+        Each with ``date`` (the ex-dividend day), ``prev_close`` and
+        ``reference_prev_close``, e.g. ``dataset_info(name)["events"]``.
+        Events outside the frame's dates are skipped.
+    tolerance : float, default 0.005
+        How far (in price units) ``prev_close`` may be from the frame's close
+        on the row before the event.
+
+    Returns
+    -------
+    DataFrame
+        An adjusted copy.
+
+    Raises
+    ------
+    DataError
+        When an event inside the frame's dates is not one of its rows, lacks
+        a field, or its ``prev_close`` disagrees with the frame.
+    """
+    out = df.copy()
+    factor = np.ones(len(df))
+    for event in events:
+        missing = [k for k in ("date", "prev_close", "reference_prev_close") if k not in event]
+        if missing:
+            raise DataError(f"event {event} lacks {missing}")
+        day = pd.Timestamp(event["date"])
+        if day <= df.index[0] or day > df.index[-1]:
+            continue  # no row before it inside the frame, or after the frame
+        if day not in df.index:
+            raise DataError(f"ex-dividend day {_fmt_date(day)} is not a row of the frame "
+                            f"({_span(df)})")
+        pos = df.index.get_loc(day)
+        before = float(df["close"].iloc[pos - 1])
+        if abs(before - float(event["prev_close"])) > tolerance:
+            raise DataError(
+                f"event on {_fmt_date(day)}: prev_close {event['prev_close']} but the frame's "
+                f"close on {_fmt_date(df.index[pos - 1])} is {before}")
+        factor[:pos] *= float(event["reference_prev_close"]) / float(event["prev_close"])
+    for column in PRICES:
+        out[column] = df[column].to_numpy(dtype=float) * factor
+    return out

@@ -176,6 +176,49 @@ def gru(
                         jit_compile=jit_compile)
 
 
+def mlp(
+    input_shape: tuple[int, int],
+    *,
+    units: int = 30,
+    activation: str = "relu",
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """The window flattened, one hidden dense layer, a linear output.
+
+    ``(window * n_features + 1) * units`` weights in the hidden layer: it
+    sees every day of the window at once and knows nothing of their order.
+
+    Parameters
+    ----------
+    input_shape : (int, int)
+        ``(window, n_features)``, the shape of one input window
+        (``ds.input_shape``).
+    units : int, default 30
+    activation : str, default "relu"
+        Activation of the hidden layer.
+    n_outputs : int, default 1
+    loss : str or keras.losses.Loss, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+    """
+    model = keras.Sequential([
+        keras.Input(shape=tuple(input_shape)),
+        layers.Flatten(),
+        layers.Dense(units, activation=activation),
+        layers.Dense(n_outputs),
+    ], name="mlp")
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
+
+
 def stacked_lstm(
     input_shape: tuple[int, int],
     *,
@@ -220,5 +263,143 @@ def stacked_lstm(
     if dense:
         model.add(layers.Dense(dense, activation="relu"))
     model.add(layers.Dense(n_outputs))
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
+
+
+RESNET_FILTERS = (64, 128, 256, 512)
+"""Filters of the four residual stages at ``width=1`` (the paper's Table 3)."""
+
+
+def residual_block(x, filters: int, name: str, bn_momentum: float = 0.9):
+    """Two 3x3 convolutions with batch normalisation, added to the input.
+
+    The shortcut is the input itself, or a 1x1 convolution with batch
+    normalisation when the number of channels changes. Stride 1 and "same"
+    padding keep the (days, features) shape. Convolutions feeding batch
+    normalisation have no bias (it would be cancelled by the mean).
+    """
+    def norm(t, suffix):
+        return layers.BatchNormalization(momentum=bn_momentum,
+                                         name=f"{name}_{suffix}")(t)
+
+    shortcut = x
+    if x.shape[-1] != filters:
+        shortcut = layers.Conv2D(filters, 1, use_bias=False,
+                                 name=f"{name}_proj")(x)
+        shortcut = norm(shortcut, "proj_bn")
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                      name=f"{name}_conv1")(x)
+    y = norm(y, "bn1")
+    y = layers.ReLU(name=f"{name}_relu1")(y)
+    y = layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                      name=f"{name}_conv2")(y)
+    y = norm(y, "bn2")
+    y = layers.Add(name=f"{name}_add")([y, shortcut])
+    return layers.ReLU(name=f"{name}_out")(y)
+
+
+def resnet_lstm(
+    input_shape: tuple[int, int],
+    *,
+    width: float = 1.0,
+    blocks: int = 2,
+    pool_padding: str = "same",
+    dropout: float = 0.5,
+    lstm_units: tuple[int, int] = (128, 64),
+    dense: int = 32,
+    bn_momentum: float = 0.9,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """ResNet + LSTM of the ResNet-LSTM paper (its Table 3).
+
+    The window is read as a one-channel image of days x features. A 3x3
+    convolution (stem), then four stages of ``blocks`` residual blocks
+    with ``width`` times 64, 128, 256, 512 filters, every stride 1, a
+    2x2 max-pooling of stride 1 after the stem and after every stage,
+    dropout, then each day's row of the feature maps as one step of
+    LSTM -> LSTM -> Dense (ReLU) -> Dense.
+
+    The paper does not say how the poolings pad. Unpadded ("valid"), each
+    removes one day and one feature: five of them take 5 features to
+    none, so the table as printed cannot run on 5 features. The default
+    ``pool_padding="same"`` keeps the shape (days, features) throughout.
+
+    Parameters
+    ----------
+    input_shape : (int, int)
+        ``(window, n_features)`` (``ds.input_shape``).
+    width : float, default 1.0
+        Multiplies the stage filters: 1 is the paper's 64-128-256-512;
+        0.5 and 0.25 train about 4 and 10 times faster.
+    blocks : int, default 2
+        Residual blocks per stage.
+    pool_padding : {"same", "valid"}, default "same"
+        Padding of the five max-poolings (see above).
+    dropout : float, default 0.5
+    lstm_units : (int, int), default (128, 64)
+    dense : int, default 32
+        Units of the ReLU layer before the output.
+    bn_momentum : float, default 0.9
+        Momentum of the batch normalisations' running mean and variance,
+        which the trained model forecasts with. Keras' 0.99 needs several
+        hundred batches to forget their initial values (0 and 1); 500
+        windows in batches of 32 make 16 batches an epoch.
+    n_outputs : int, default 1
+    loss : str or keras.losses.Loss, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+
+    Raises
+    ------
+    ValueError
+        When ``width`` is not positive, ``pool_padding`` unknown, or the
+        "valid" poolings would leave no days or no features.
+    """
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    if pool_padding not in ("same", "valid"):
+        raise ValueError(
+            f"pool_padding must be 'same' or 'valid', got {pool_padding!r}")
+    days, n_features = input_shape
+    if pool_padding == "valid" and min(days, n_features) <= 5:
+        raise ValueError(
+            f"five unpadded 2x2 poolings of stride 1 shrink {days} days x "
+            f"{n_features} features by 5 along each axis, which leaves "
+            "nothing: use pool_padding='same', or more days and features")
+    filters = [max(1, round(f * width)) for f in RESNET_FILTERS]
+
+    def pool(x, name):
+        return layers.MaxPooling2D(2, strides=1, padding=pool_padding,
+                                   name=name)(x)
+
+    inputs = keras.Input(shape=tuple(input_shape))
+    x = layers.Reshape((days, n_features, 1), name="image")(inputs)
+    x = layers.Conv2D(filters[0], 3, padding="same", use_bias=False,
+                      name="stem_conv")(x)
+    x = layers.BatchNormalization(momentum=bn_momentum, name="stem_bn")(x)
+    x = layers.ReLU(name="stem_relu")(x)
+    x = pool(x, "stem_pool")
+    for s, n in enumerate(filters, start=1):
+        for b in range(1, blocks + 1):
+            x = residual_block(x, n, name=f"stage{s}_block{b}",
+                               bn_momentum=bn_momentum)
+        x = pool(x, f"stage{s}_pool")
+    x = layers.Dropout(dropout, name="dropout")(x)
+    _, rows, cols, channels = x.shape
+    x = layers.Reshape((rows, cols * channels), name="days")(x)
+    x = layers.LSTM(lstm_units[0], return_sequences=True, name="lstm1")(x)
+    x = layers.LSTM(lstm_units[1], name="lstm2")(x)
+    x = layers.Dense(dense, activation="relu", name="dense")(x)
+    outputs = layers.Dense(n_outputs, name="output")(x)
+    model = keras.Model(inputs, outputs, name="resnet_lstm")
     return compile_adam(model, loss=loss, learning_rate=learning_rate,
                         jit_compile=jit_compile)

@@ -213,3 +213,36 @@ def test_dataset_info_lists_ex_dividend_events():
     df = data.load("spdb_600000", "2020-07-22", "2020-07-23")
     event = info["events"][dates.index("2020-07-23")]
     assert df["close"].iloc[0] == event["prev_close"]
+
+
+# --------------------------------------------------------------------------- dividends
+def test_forward_adjust_removes_the_ex_dividend_drop():
+    events = data.dataset_info("spdb_600000")["events"]
+    raw = data.load("spdb_600000", "2020-07-01", "2021-08-31")
+    adj = data.forward_adjust(raw, events)
+    first, second = (pd.Timestamp(e["date"]) for e in events)
+    ratio = [e["reference_prev_close"] / e["prev_close"] for e in events]
+    # after the last event nothing changes; before each, prices scale by its factor
+    pd.testing.assert_frame_equal(adj.loc[second:], raw.loc[second:])
+    before = raw.index < first
+    np.testing.assert_allclose(adj.loc[before, list(data.PRICES)],
+                               raw.loc[before, list(data.PRICES)] * ratio[0] * ratio[1])
+    np.testing.assert_array_equal(adj["volume"], raw["volume"])
+    # the adjusted previous close is the exchange's reference price
+    pos = raw.index.get_loc(first)
+    assert adj["close"].iloc[pos - 1] == pytest.approx(events[0]["reference_prev_close"]
+                                                       * ratio[1])
+    data.validate_ohlcv(adj)
+
+
+def test_forward_adjust_skips_outside_events_and_rejects_bad_ones():
+    events = data.dataset_info("spdb_600000")["events"]
+    raw = data.load("spdb_600000", "2021-08-01", "2021-09-30")
+    pd.testing.assert_frame_equal(data.forward_adjust(raw, events), raw)
+    inside = data.load("spdb_600000", "2020-07-01", "2020-08-31")
+    with pytest.raises(DataError, match="prev_close"):
+        data.forward_adjust(inside, [{**events[0], "prev_close": 12.5}])
+    with pytest.raises(DataError, match="not a row"):
+        data.forward_adjust(inside, [{**events[0], "date": "2020-07-25"}])  # a Saturday
+    with pytest.raises(DataError, match="lacks"):
+        data.forward_adjust(inside, [{"date": "2020-07-23"}])

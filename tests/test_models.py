@@ -58,3 +58,71 @@ def test_compiled_options_and_no_jit_warning_under_determinism():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(x, np.zeros(4), epochs=1, verbose=0)
+
+
+# --------------------------------------------------------------------------- ResNet + LSTM
+def bn(c: int) -> int:
+    return 4 * c  # gamma, beta, moving mean, moving variance
+
+
+def resnet_lstm_count(width: float, days: int = 20, n_features: int = 5) -> int:
+    """Weights of models.resnet_lstm by formula: paper's Table 3, 'same' poolings."""
+    filters = [round(f * width) for f in models.RESNET_FILTERS]
+    total = 9 * 1 * filters[0] + bn(filters[0])  # stem: 3x3 conv without bias, BN
+    c_in = filters[0]
+    for c in filters:
+        for _ in range(2):
+            total += 9 * c_in * c + bn(c) + 9 * c * c + bn(c)
+            if c_in != c:
+                total += c_in * c + bn(c)  # 1x1 projection and its BN
+            c_in = c
+    lstm_in = n_features * filters[-1]  # one step per day: features x channels
+    total += 4 * 128 * (lstm_in + 128 + 1) + 4 * 64 * (128 + 64 + 1)
+    return total + dense(64, 32) + dense(32, 1)
+
+
+@pytest.mark.parametrize(("width", "filters", "count"), [
+    (1.0, (64, 128, 256, 512), 12_605_569),
+    (0.5, (32, 64, 128, 256), 3_572_193),
+    (0.25, (16, 32, 64, 128), 1_147_537),
+])
+def test_resnet_lstm_structure_and_weight_counts(width, filters, count):
+    model = models.resnet_lstm((20, 5), width=width)
+    assert model.count_params() == resnet_lstm_count(width) == count
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Conv2D") == 1 + 4 * 2 * 2 + 3  # stem, 16 in blocks, 3 projections
+    assert kinds.count("BatchNormalization") == kinds.count("Conv2D")
+    assert kinds.count("Add") == 8 and kinds.count("MaxPooling2D") == 5
+    assert kinds.count("Dropout") == 1 and kinds[-4:] == ["LSTM", "LSTM", "Dense", "Dense"]
+    pools = [layer for layer in model.layers if type(layer).__name__ == "MaxPooling2D"]
+    assert [p.name for p in pools] == ["stem_pool"] + [f"stage{s}_pool" for s in range(1, 5)]
+    assert [tuple(p.output.shape[1:]) for p in pools] == [
+        (20, 5, filters[0]), *[(20, 5, c) for c in filters]]
+    assert all(p.strides == (1, 1) and p.pool_size == (2, 2) for p in pools)
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert all(c.strides == (1, 1) for c in convs)
+    assert model.get_layer("dropout").rate == 0.5
+    assert model.get_layer("lstm1").units == 128 and model.get_layer("lstm2").units == 64
+    assert model.get_layer("days").output.shape[1:] == (20, 5 * filters[-1])
+    assert model.output_shape == (None, 1)
+    assert model.optimizer.__class__.__name__ == "Adam"
+
+
+def test_resnet_lstm_unpadded_poolings_need_more_than_five_days_and_features():
+    with pytest.raises(ValueError, match="pool_padding='same'"):
+        models.resnet_lstm((20, 5), pool_padding="valid")
+    model = models.resnet_lstm((12, 8), width=0.0625, pool_padding="valid")
+    assert model.get_layer("stage4_pool").output.shape[1:3] == (12 - 5, 8 - 5)
+    with pytest.raises(ValueError, match="width"):
+        models.resnet_lstm((20, 5), width=0)
+    with pytest.raises(ValueError, match="pool_padding"):
+        models.resnet_lstm((20, 5), pool_padding="full")
+
+
+def test_resnet_lstm_trains_and_forecasts_with_running_statistics():
+    set_seed(0)
+    model = models.resnet_lstm((8, 5), width=0.0625, blocks=1)
+    x = np.random.default_rng(0).random((64, 8, 5)).astype("float32")
+    model.fit(x, x[:, -1, 3], epochs=2, batch_size=16, verbose=0)
+    assert np.isfinite(model.predict(x, verbose=0)).all()
+    assert model.get_layer("stem_bn").momentum == 0.9
