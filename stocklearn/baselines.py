@@ -7,7 +7,8 @@ windows of one part (``ds.part(part)``): shape ``(m,)`` for one target,
 its last input row; anything fitted is fitted on the training rows
 (``ds.split.train``) only.
 
-* :func:`persistence`: tomorrow = today.
+* :func:`persistence`: tomorrow = today (per target, today's value of a
+  chosen column: tomorrow's open = today's close).
 * :func:`drift`: today plus the average daily change of the training rows.
 * :func:`moving_average`: the mean of the last ``n`` values.
 * :func:`arima`: an ARIMA fit once on the training rows, then run forward.
@@ -16,6 +17,8 @@ its last input row; anything fitted is fitted on the training rows
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,20 +39,43 @@ def _shaped(values: np.ndarray, ds: Dataset, part: str) -> np.ndarray:
     return values.reshape(ds.part(part).y.shape)
 
 
-def persistence(ds: Dataset, part: str = "test") -> np.ndarray:
+def persistence(ds: Dataset, part: str = "test", *,
+                columns: Mapping[str, str] | None = None) -> np.ndarray:
     """Tomorrow = today: the target's value on each window's last input row.
 
     Parameters
     ----------
     ds : Dataset
     part : {"train", "val", "test"}
+    columns : mapping of target to column, optional
+        For a target whose "today" is another column of the frame: the
+        value of that column on the last input row is the forecast. Ding &
+        Qin's targets take ``{"open": "close"}``: tomorrow's open is
+        forecast by today's close (the last price before the next open),
+        tomorrow's low and high by today's low and high. Targets not named
+        use their own column.
 
     Returns
     -------
     ndarray
         Forecast prices, shaped like ``ds.actual(part)``.
+
+    Raises
+    ------
+    ValueError
+        When ``columns`` names a target the data set does not have, or a
+        column its frame lacks.
     """
-    return ds.previous(part)
+    if not columns:
+        return ds.previous(part)
+    unknown = [t for t in columns if t not in ds.targets]
+    missing = [c for c in columns.values() if c not in ds.frame.columns]
+    if unknown or missing:
+        raise ValueError(f"persistence columns {dict(columns)}: targets {unknown} are not among "
+                         f"{ds.targets}, columns {missing} are not in the frame")
+    source = [columns.get(t, t) for t in ds.targets]
+    values = ds.frame[source].to_numpy(dtype=float)
+    return _shaped(values[ds.part(part).last_input_pos], ds, part)
 
 
 def drift(ds: Dataset, part: str = "test") -> np.ndarray:

@@ -4,7 +4,9 @@
   forecasts of the same rows, mean and std over seeds, and a Diebold-Mariano
   p-value against a reference forecast (persistence by default).
 * :func:`score_dataset`: :func:`score` for one part of a data set, beside
-  persistence and the linear baseline on the same rows.
+  persistence and the linear baseline on the same rows (one block per
+  target for a data set with several); :func:`scaled_accuracy`: the
+  "1 - MAE on scaled data" that Ding & Qin (2020) call accuracy.
 * :func:`paper_comparison`: the book's table, one row per experiment: the
   paper's number and its source, ours (mean and std over seeds), the
   baselines, and the DM p-value of ours against persistence.
@@ -20,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from stocklearn.baselines import linear_on_window, persistence
-from stocklearn.metrics import METRICS, diebold_mariano, evaluate
+from stocklearn.metrics import METRICS, diebold_mariano, evaluate, scaled_mae
 from stocklearn.prep import Dataset
 
 STD = " std"
@@ -128,35 +130,122 @@ def _comparison(paper: pd.Series | pd.DataFrame, column: str | None,
     return table.reindex(list(table.index) + extra).join(ours)
 
 
+def _per_target(ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str,
+                persistence_columns: Mapping[str, str] | None):
+    """The forecasts plus persistence and linear, split by target.
+
+    Yields ``(target, forecasts of that target, its persistence forecast)``;
+    a forecast of a k-target data set is ``(m, k)`` or ``(n_seeds, m, k)``.
+    """
+    k = len(ds.targets)
+    pers = persistence(ds, part, columns=persistence_columns)
+    every = {**forecasts, "persistence": pers, "linear": linear_on_window(ds, part)}
+    if k == 1:
+        yield ds.targets[0], every, pers
+        return
+    m = len(ds.part(part))
+    arrays = {}
+    for name, forecast in every.items():
+        a = np.asarray(forecast, dtype=float)
+        if a.shape[-2:] != (m, k) or a.ndim not in (2, 3):
+            raise ValueError(f"forecast {name!r} has shape {a.shape}; expected ({m}, {k}) or "
+                             f"(n_seeds, {m}, {k}) for the targets {ds.targets}")
+        arrays[name] = a
+    for j, target in enumerate(ds.targets):
+        yield target, {name: a[..., j] for name, a in arrays.items()}, pers[:, j]
+
+
+def _stack(tables: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:
+    """One table, or the tables of several targets stacked under a (target, forecast) index."""
+    if len(ds.targets) == 1:
+        return tables[ds.targets[0]]
+    return pd.concat(tables, names=["target", "forecast"])
+
+
 def score_dataset(
-    ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test",
+    ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test", *,
+    persistence_columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Score forecasts of one part of a data set beside persistence and the linear baseline.
 
     The standard call of every chapter: the forecasts, the persistence
     forecast and :func:`~stocklearn.baselines.linear_on_window`, all on
     exactly the windows of ``ds.part(part)``, in price units, with
-    Diebold-Mariano p-values against persistence.
+    Diebold-Mariano p-values against persistence. A data set with several
+    targets is scored one target at a time, each on the same rows.
 
     Parameters
     ----------
     ds : Dataset
-        Single-target data set.
     forecasts : mapping of name to array-like
-        Model forecasts in prices, shape ``(m,)`` or ``(n_seeds, m)``.
+        Model forecasts in prices, shape ``(m,)`` or ``(n_seeds, m)``; with
+        ``k`` targets ``(m, k)`` or ``(n_seeds, m, k)``, columns in the order
+        of ``ds.targets``.
     part : {"train", "val", "test"}, default "test"
+    persistence_columns : mapping of target to column, optional
+        Which column's value on the last input row is each target's
+        persistence forecast (:func:`~stocklearn.baselines.persistence`),
+        e.g. ``{"open": "close"}``. Direction accuracy is measured from the
+        same value.
 
     Returns
     -------
     DataFrame
-        As :func:`score`, with rows ``*forecasts, "persistence", "linear"``.
+        As :func:`score`, with rows ``*forecasts, "persistence", "linear"``;
+        with several targets one such block per target under a
+        ``(target, forecast)`` index.
     """
-    if len(ds.targets) != 1:
-        raise ValueError(f"score_dataset scores one target; this data set has {ds.targets}")
-    every = {**forecasts, "persistence": persistence(ds, part),
-             "linear": linear_on_window(ds, part)}
-    return score(ds.actual(part), every, previous=ds.previous(part),
-                 train_series=ds.train_series())
+    train = ds.train_series().reshape(-1, len(ds.targets))
+    tables = {
+        target: score(ds.actual(part).reshape(-1, len(ds.targets))[:, j], every,
+                      previous=pers, train_series=train[:, j])
+        for j, (target, every, pers) in enumerate(
+            _per_target(ds, forecasts, part, persistence_columns))
+    }
+    return _stack(tables, ds)
+
+
+ACCURACY = "1-sMAE"
+"""Column of :func:`scaled_accuracy`: Ding & Qin's "average accuracy", 1 - scaled MAE."""
+
+
+def scaled_accuracy(
+    ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test", *,
+    persistence_columns: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Ding & Qin's "average accuracy", ``1 - MAE`` on min-max scaled data, of every forecast.
+
+    The same forecasts and baselines as :func:`score_dataset`, scored by
+    ``1 - metrics.scaled_mae`` with the training range of each target (the
+    range its min-max scaler is fit on). Chapter 5 shows why this number is
+    not an accuracy; report it only beside errors in prices.
+
+    Parameters
+    ----------
+    ds, forecasts, part, persistence_columns
+        As :func:`score_dataset`.
+
+    Returns
+    -------
+    DataFrame
+        Rows as :func:`score_dataset`; columns ``1-sMAE`` (mean over
+        seeds), ``1-sMAE std`` (ddof 1; NaN for one forecast) and ``seeds``.
+    """
+    k = len(ds.targets)
+    train = ds.train_series().reshape(-1, k)
+    actual = ds.actual(part).reshape(-1, k)
+    tables = {}
+    for j, (target, every, _) in enumerate(_per_target(ds, forecasts, part,
+                                                       persistence_columns)):
+        rows = {}
+        for name, forecast in every.items():
+            seeds = _seeds(forecast, len(actual), name)
+            values = [1.0 - scaled_mae(actual[:, j], s, train[:, j]) for s in seeds]
+            rows[name] = {ACCURACY: np.mean(values),
+                          ACCURACY + STD: np.std(values, ddof=1) if len(values) > 1 else np.nan,
+                          "seeds": len(values)}
+        tables[target] = pd.DataFrame.from_dict(rows, orient="index")
+    return _stack(tables, ds)
 
 
 def paper_comparison(

@@ -9,11 +9,15 @@ same rows (:func:`stocklearn.evaluation.score_dataset`)::
                           seeds=profile.seeds, epochs=100)
     exp.scores["test"]          # RMSE, MAE, ... of "model", "persistence", "linear"
     exp.forecasts("test")       # (n_seeds, m) forecast prices
+
+A data set with several targets (``targets=["open", "low", "high"]``) is
+trained the same way; its forecasts are ``(n_seeds, m, k)`` and its score
+tables have one block per target (index ``(target, forecast)``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +53,8 @@ class Experiment:
     scores: dict[str, pd.DataFrame]
 
     def forecasts(self, part: str = "test") -> np.ndarray:
-        """Forecast prices of the windows of ``part``, shape ``(n_seeds, m)``."""
+        """Forecast prices of the windows of ``part``, shape ``(n_seeds, m)``
+        (``(n_seeds, m, k)`` for ``k`` targets, in the order of ``ds.targets``)."""
         if part not in SCORED_PARTS:
             raise ValueError(f"part must be one of {SCORED_PARTS}, got {part!r}")
         return self.runs.arrays[f"{part}_pred"]
@@ -78,6 +83,7 @@ def run(
     patience: int | None = None,
     keep_model: bool = False,
     verbose: int = 0,
+    persistence_columns: Mapping[str, str] | None = None,
 ) -> Experiment:
     """Train ``build`` on ``ds`` once per seed; score train and test beside the baselines.
 
@@ -87,7 +93,8 @@ def run(
         ``build(ds)`` returns a compiled model, e.g.
         ``lambda ds: models.lstm(ds.input_shape)``.
     ds : Dataset
-        Single-target data set.
+        One target, or several: a model with one output of ``k`` units, or
+        a model with ``k`` outputs named after the targets.
     seeds : iterable of int
         E.g. ``profile.seeds``.
     epochs, batch_size, patience, verbose
@@ -95,6 +102,9 @@ def run(
     keep_model : bool, default False
         Keep the trained model of the first seed (``Experiment.model``).
         Every kept model holds some tens of MB, so the others are dropped.
+    persistence_columns : mapping of target to column, optional
+        Each target's persistence forecast, as in
+        :func:`~stocklearn.evaluation.score_dataset` (e.g. ``{"open": "close"}``).
 
     Returns
     -------
@@ -108,6 +118,7 @@ def run(
             build, ds, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
             verbose=verbose, keep_model=keep_model and seed == seeds[0]),
         seeds)
-    scores = {part: score_dataset(ds, {"model": runs.arrays[f"{part}_pred"]}, part)
+    scores = {part: score_dataset(ds, {"model": runs.arrays[f"{part}_pred"]}, part,
+                                  persistence_columns=persistence_columns)
               for part in SCORED_PARTS}
     return Experiment(ds=ds, runs=runs, scores=scores)

@@ -131,6 +131,41 @@ def mase(actual, forecast, train_series, m: int = 1) -> float:
     return float(np.mean(np.abs(t - p)) / scale)
 
 
+def scaled_mae(actual, forecast, train_series) -> float:
+    """MAE after min-max scaling with the training range: ``MAE / (max(train) - min(train))``.
+
+    Min-max scaling is affine, so the MAE of scaled values is the MAE in
+    prices divided by the range of the training series. Ding & Qin (2020)
+    report ``1 - scaled_mae`` as "average accuracy". It is not an accuracy:
+    the denominator is the spread of the *whole* training period (years of
+    prices), not the size of a day's move, so almost any forecast that stays
+    near the price level, persistence included, scores close to 1
+    (chapter 5).
+
+    Parameters
+    ----------
+    actual, forecast : array-like, same shape
+        Actual and forecast prices.
+    train_series : array-like
+        The target over the training rows (the rows the scaler is fit on).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        When the training series is constant.
+    """
+    t, p = _arrays(actual=actual, forecast=forecast)
+    (train,) = _arrays(train_series=train_series)
+    spread = float(np.max(train) - np.min(train))
+    if spread == 0:
+        raise ValueError("scaled_mae is undefined: the training series is constant")
+    return float(np.mean(np.abs(t - p)) / spread)
+
+
 def direction_accuracy(actual, forecast, previous) -> float:
     """Share of rows where the forecast moves the same way as the price did.
 

@@ -41,19 +41,23 @@ Loss = str | keras.losses.Loss
 def compile_adam(
     model: keras.Model,
     *,
-    loss: Loss = "mse",
+    loss: Loss | dict[str, Loss] = "mse",
     learning_rate: float = 1e-3,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = STEPS_PER_EXECUTION,
+    loss_weights: dict[str, float] | None = None,
 ) -> keras.Model:
     """Compile ``model`` with Adam and ``loss``; return it.
 
     ``steps_per_execution`` runs that many batches per call into the
-    backend (see :data:`stocklearn.backend.STEPS_PER_EXECUTION`).
+    backend (see :data:`stocklearn.backend.STEPS_PER_EXECUTION`). A model
+    with several outputs takes a loss and a weight per output name; the
+    loss it minimises is the weighted sum.
     """
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss=loss,
+        loss_weights=loss_weights,
         jit_compile=jit_compile,
         steps_per_execution=steps_per_execution,
     )
@@ -402,4 +406,139 @@ def resnet_lstm(
     outputs = layers.Dense(n_outputs, name="output")(x)
     model = keras.Model(inputs, outputs, name="resnet_lstm")
     return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
+
+
+# --------------------------------------------------------------------------- Ding & Qin (2020)
+def drnn_branch(x, units: tuple[int, ...], dropout: float, name: str):
+    """LSTM layers with dropout after each: the body of a DRNN.
+
+    Every LSTM layer but the last passes its whole sequence of states on;
+    the result is the last layer's final state, after dropout.
+    """
+    for i, n in enumerate(units, start=1):
+        x = layers.LSTM(n, return_sequences=i < len(units),
+                        name=f"{name}_lstm{i}")(x)
+        x = layers.Dropout(dropout, name=f"{name}_dropout{i}")(x)
+    return x
+
+
+def drnn(
+    input_shape: tuple[int, int],
+    *,
+    units: tuple[int, ...] = (32, 32),
+    dropout: float = 0.2,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """Ding & Qin's deep recurrent network (DRNN): stacked LSTM, dropout.
+
+    The network of ``stacked_lstm(..., dense=None)``, written with the
+    functional API so that :func:`associated_net` can reuse its body
+    (:func:`drnn_branch`) as a branch.
+
+    Parameters
+    ----------
+    input_shape : (int, int)
+        ``(window, n_features)`` (``ds.input_shape``).
+    units : tuple of int, default (32, 32)
+        Units of each LSTM layer, first to last (ASSUMPTION: the paper
+        gives no sizes).
+    dropout : float, default 0.2
+        Dropout rate after each LSTM layer.
+    n_outputs : int, default 1
+        E.g. 3 for the next open, low and high together.
+    loss : str or keras.losses.Loss, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+    """
+    inputs = keras.Input(shape=tuple(input_shape), name="window")
+    x = drnn_branch(inputs, units, dropout, name="drnn")
+    outputs = layers.Dense(n_outputs, name="output")(x)
+    model = keras.Model(inputs, outputs, name="drnn")
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
+
+
+ASSOCIATED_OUTPUTS = ("open", "low", "high")
+"""Output names of :func:`associated_net`, in order: a data set's targets."""
+
+
+def associated_net(
+    input_shape: tuple[int, int],
+    *,
+    units: tuple[int, ...] = (32, 32),
+    dropout: float = 0.2,
+    gaps: bool = False,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """Ding & Qin's associated net: three DRNN branches, next open, low, high.
+
+    All three branches read the same window. Branch 1 predicts the open.
+    Branch 2 joins that prediction to its own LSTM state and predicts the
+    low. Branch 3 joins the open and the low to its own state and predicts
+    the high. The loss is the mean of the three MSEs (weights 1/3), and
+    every branch learns from all the losses downstream of it.
+
+    With ``gaps=True`` the low and high heads predict non-negative gaps
+    (softplus) below and above the open, so low <= open <= high by
+    construction. That holds for the prices only when the three targets
+    share one scale (``make_dataset(..., shared_target_scale=True)``).
+
+    Parameters
+    ----------
+    input_shape : (int, int)
+        ``(window, n_features)`` (``ds.input_shape``).
+    units : tuple of int, default (32, 32)
+        LSTM units of each branch (ASSUMPTION: the paper gives no sizes).
+    dropout : float, default 0.2
+        Dropout rate after each LSTM layer.
+    gaps : bool, default False
+        Predict the low and the high as the open minus and plus a
+        non-negative gap.
+    loss : str or keras.losses.Loss, default "mse"
+        The loss of each output.
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+        XLA compilation; see the module notes (off under ``set_seed``).
+
+    Returns
+    -------
+    keras.Model
+        Outputs named "open", "low", "high" (:data:`ASSOCIATED_OUTPUTS`).
+    """
+    inputs = keras.Input(shape=tuple(input_shape), name="window")
+    # branch 1: the open
+    h1 = drnn_branch(inputs, units, dropout, name="branch1")
+    open_ = layers.Dense(1, name="open")(h1)
+    # branch 2: the low, from the open and its own state
+    h2 = drnn_branch(inputs, units, dropout, name="branch2")
+    x2 = layers.Concatenate(name="branch2_concat")([open_, h2])
+    if gaps:
+        gap = layers.Dense(1, activation="softplus", name="low_gap")(x2)
+        low = layers.Subtract(name="low")([open_, gap])
+    else:
+        low = layers.Dense(1, name="low")(x2)
+    # branch 3: the high, from the open, the low and its own state
+    h3 = drnn_branch(inputs, units, dropout, name="branch3")
+    x3 = layers.Concatenate(name="branch3_concat")([open_, low, h3])
+    if gaps:
+        gap = layers.Dense(1, activation="softplus", name="high_gap")(x3)
+        high = layers.Add(name="high")([open_, gap])
+    else:
+        high = layers.Dense(1, name="high")(x3)
+    model = keras.Model(inputs, [open_, low, high], name="associated_net")
+    names = ASSOCIATED_OUTPUTS
+    return compile_adam(model, loss={n: loss for n in names},
+                        loss_weights={n: 1 / len(names) for n in names},
+                        learning_rate=learning_rate,
                         jit_compile=jit_compile)

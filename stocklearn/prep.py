@@ -249,6 +249,11 @@ class FittedScaler:
         Min-max scaling to ``feature_range`` or standardisation.
     feature_range : tuple, default (0, 1)
         Range of the min-max scaler.
+    shared : bool, default False
+        One scale for all columns together (min and max, or mean and std,
+        over every training value of every column) instead of one per
+        column. A shared scale maps prices that are ordered (a day's low
+        below its open) to scaled values in the same order.
 
     Attributes
     ----------
@@ -259,7 +264,7 @@ class FittedScaler:
     """
 
     def __init__(self, data, split: Split, kind: str = "minmax",
-                 feature_range: tuple[float, float] = (0.0, 1.0)) -> None:
+                 feature_range: tuple[float, float] = (0.0, 1.0), shared: bool = False) -> None:
         if kind == "minmax":
             self.scaler = MinMaxScaler(feature_range=feature_range)
         elif kind == "standard":
@@ -267,17 +272,22 @@ class FittedScaler:
         else:
             raise ValueError(f"kind must be 'minmax' or 'standard', got {kind!r}")
         self.kind = kind
+        self.shared = bool(shared)
         width = np.asarray(data).reshape(len(data), -1).shape[1]
         self.columns = (list(map(str, data.columns)) if isinstance(data, pd.DataFrame)
                         else [str(i) for i in range(width)])
         self.fit_rows = split.train
         rows = split.take(data, "train")
-        self.scaler.fit(np.asarray(rows, dtype=float).reshape(len(rows), -1))
+        values = np.asarray(rows, dtype=float).reshape(len(rows), -1)
+        self.scaler.fit(values.reshape(-1, 1) if self.shared else values)
 
     def transform(self, data):
         """Scale ``data`` (same columns) with the training-row statistics."""
         values = np.asarray(data, dtype=float).reshape(len(data), -1)
-        out = self.scaler.transform(values)
+        if self.shared:
+            out = self.scaler.transform(values.reshape(-1, 1)).reshape(values.shape)
+        else:
+            out = self.scaler.transform(values)
         if isinstance(data, pd.DataFrame):
             return pd.DataFrame(out, index=data.index, columns=data.columns)
         return out.reshape(np.shape(data))
@@ -294,6 +304,7 @@ class FittedScaler:
         """
         j = self.columns.index(str(column)) if not isinstance(column, (int, np.integer)) \
             else int(column)
+        j = 0 if self.shared else j
         v = np.asarray(values, dtype=float)
         if self.kind == "minmax":
             return (v - self.scaler.min_[j]) / self.scaler.scale_[j]
@@ -559,6 +570,7 @@ def make_dataset(
     target_kind: str = "price",
     scale: str = "minmax",
     fit_scaler_on: str = "train",
+    shared_target_scale: bool = False,
 ) -> Dataset:
     """Scale, window and split one series into a :class:`Dataset`.
 
@@ -588,6 +600,11 @@ def make_dataset(
         Rows the scalers are fit on. ``"all"`` fits them on every row,
         test rows included: **a leak**, there only to measure what it does
         (chapter 2). Never use it for a result.
+    shared_target_scale : bool, default False
+        With several price targets, scale them all with one scale (the
+        training rows' smallest and largest value over every target column)
+        instead of one per column, so that ordered prices (low <= open <=
+        high) stay ordered in the scaled targets and back (chapter 5).
 
     Returns
     -------
@@ -619,7 +636,8 @@ def make_dataset(
     prices = df[targets].to_numpy(dtype=float)
     target_scaler = None
     if target_kind == "price":
-        target_scaler = FittedScaler(df[targets], fit_split, kind=scale)
+        target_scaler = FittedScaler(df[targets], fit_split, kind=scale,
+                                     shared=shared_target_scale)
         y_kind = target_scaler.transform(df[targets]).to_numpy()
     else:
         shifted = np.full_like(prices, np.nan)

@@ -65,6 +65,30 @@ def check_no_test_targets(ds: Dataset) -> None:
             )
 
 
+def fit_targets(model: keras.Model, ds: Dataset, part: str):
+    """The targets of ``ds.part(part)`` as ``model`` takes them in ``fit``.
+
+    A model with one output gets the ``(m,)`` or ``(m, k)`` array. A model
+    with several named outputs (the associated net of chapter 5) gets a
+    dict, one ``(m,)`` array per output, matched by name to the data set's
+    targets.
+
+    Raises
+    ------
+    ValueError
+        When a multi-output model's output names are not the data set's
+        targets in the same order.
+    """
+    y = ds.part(part).y
+    names = list(model.output_names) if len(model.outputs) > 1 else []
+    if not names:
+        return y
+    if names != list(ds.targets):
+        raise ValueError(f"the model's outputs {names} must be the data set's targets "
+                         f"{list(ds.targets)}, in the same order")
+    return {name: y[:, j] for j, name in enumerate(names)}
+
+
 def fit(
     model: keras.Model,
     ds: Dataset,
@@ -80,7 +104,8 @@ def fit(
     Parameters
     ----------
     model : keras.Model
-        A compiled model taking ``ds.train.X``.
+        A compiled model taking ``ds.train.X``. A model with several outputs
+        must name them after the data set's targets (:func:`fit_targets`).
     ds : Dataset
         Made by :func:`stocklearn.prep.make_dataset`.
     epochs : int
@@ -119,8 +144,8 @@ def fit(
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=patience, restore_best_weights=True))
     history = model.fit(
-        ds.train.X, ds.train.y,
-        validation_data=(ds.val.X, ds.val.y) if has_val else None,
+        ds.train.X, fit_targets(model, ds, "train"),
+        validation_data=(ds.val.X, fit_targets(model, ds, "val")) if has_val else None,
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, callbacks=callbacks, verbose=0,
     )
     history.history["epoch_time"] = log.times

@@ -131,3 +131,19 @@ def test_multi_target_and_no_close_column(rows):
     pred = linear_on_window(ds_high)
     assert pred.shape == (len(ds_high.test),)
     assert np.median(np.abs(pred / ds_high.actual("test") - 1)) < 0.05
+
+
+def test_persistence_per_target_columns(rows):
+    ds = dataset(rows, targets=["open", "low", "high"])
+    pers = persistence(ds, columns={"open": "close"})
+    last = ds.test.last_input_pos
+    np.testing.assert_array_equal(pers[:, 0], rows["close"].to_numpy()[last])
+    np.testing.assert_array_equal(pers[:, 1:], persistence(ds)[:, 1:])
+    np.testing.assert_array_equal(persistence(ds, columns={}), persistence(ds))
+    single = dataset(rows, targets="open")
+    np.testing.assert_array_equal(persistence(single, "train", columns={"open": "close"}),
+                                  rows["close"].to_numpy()[single.train.last_input_pos])
+    with pytest.raises(ValueError, match="targets"):
+        persistence(ds, columns={"close": "open"})
+    with pytest.raises(ValueError, match="columns"):
+        persistence(ds, columns={"open": "vwap"})

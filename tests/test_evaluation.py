@@ -6,8 +6,10 @@ import pytest
 
 from stocklearn import baselines, data, papers, prep
 from stocklearn.evaluation import (
+    ACCURACY,
     format_table,
     paper_comparison,
+    scaled_accuracy,
     score,
     score_dataset,
 )
@@ -109,3 +111,54 @@ def test_score_dataset_adds_both_baselines_on_the_same_rows():
                       "linear": baselines.linear_on_window(ds)},
                      previous=ds.previous("test"), train_series=df["close"].iloc[:300])
     pd.testing.assert_frame_equal(table, expected)
+
+
+@pytest.fixture(scope="module")
+def three():
+    """A data set with the targets open, low, high and a made-up forecast over two seeds."""
+    df = data.load("csi300", "2014-12-08", "2016-12-31")
+    ds = prep.make_dataset(df, prep.chronological_split(df, 300), window=3,
+                           features=("open", "high", "low", "close"),
+                           targets=["open", "low", "high"])
+    model = np.stack([ds.previous("test") * 1.001, ds.previous("test") * 0.998])
+    return ds, model
+
+
+def test_score_dataset_scores_each_target_on_the_same_rows(three):
+    ds, model = three
+    columns = {"open": "close"}
+    table = score_dataset(ds, {"model": model}, persistence_columns=columns)
+    assert table.index.names == ["target", "forecast"]
+    assert list(table.index.get_level_values(0).unique()) == ["open", "low", "high"]
+    pers = baselines.persistence(ds, columns=columns)
+    linear = baselines.linear_on_window(ds)
+    for j, target in enumerate(ds.targets):
+        expected = score(ds.actual("test")[:, j],
+                         {"model": model[:, :, j], "persistence": pers[:, j],
+                          "linear": linear[:, j]},
+                         previous=pers[:, j], train_series=ds.train_series()[:, j])
+        pd.testing.assert_frame_equal(table.loc[target], expected, check_names=False)
+    with pytest.raises(ValueError, match="shape"):
+        score_dataset(ds, {"model": model[..., :2]})
+
+
+def test_scaled_accuracy_by_hand(three):
+    ds, model = three
+    table = scaled_accuracy(ds, {"model": model})
+    assert list(table.columns) == [ACCURACY, ACCURACY + " std", "seeds"]
+    for j, target in enumerate(ds.targets):
+        train = ds.train_series()[:, j]
+        spread = train.max() - train.min()
+        assert spread == pytest.approx(1 / ds.target_scaler.scaler.scale_[j])
+        per_seed = [1 - np.mean(np.abs(ds.actual("test")[:, j] - s[:, j])) / spread
+                    for s in model]
+        assert table.loc[(target, "model"), ACCURACY] == pytest.approx(np.mean(per_seed))
+        assert table.loc[(target, "model"), ACCURACY + " std"] == pytest.approx(
+            np.std(per_seed, ddof=1))
+        pers = ds.previous("test")[:, j]
+        assert table.loc[(target, "persistence"), ACCURACY] == pytest.approx(
+            1 - np.mean(np.abs(ds.actual("test")[:, j] - pers)) / spread)
+    single = prep.make_dataset(ds.frame, ds.split, window=3)
+    one = scaled_accuracy(single, {"model": single.previous("test")})
+    assert list(one.index) == ["model", "persistence", "linear"]
+    assert one.loc["model", ACCURACY] == one.loc["persistence", ACCURACY]

@@ -43,3 +43,21 @@ def test_run_is_reproducible_and_drops_models_by_default(ds):
     pd.testing.assert_frame_equal(a.scores["test"], b.scores["test"])
     with pytest.raises(AttributeError, match="keep_model=True"):
         _ = a.model
+
+
+def test_run_with_several_targets(csi300):
+    rows = csi300.loc["2014-12-08":].iloc[:360]
+    ds = make_dataset(rows, chronological_split(rows, 300), window=5,
+                      features=("open", "high", "low", "close"),
+                      targets=["open", "low", "high"])
+    columns = {"open": "close"}
+    exp = experiments.run(lambda d: models.associated_net(d.input_shape, units=(4,)), ds,
+                          seeds=(0, 1), epochs=1, persistence_columns=columns)
+    assert exp.forecasts("test").shape == (2, len(ds.test), 3)
+    table = exp.scores["test"]
+    assert table.index.names == ["target", "forecast"]
+    expected = evaluation.score_dataset(ds, {"model": exp.forecasts("test")},
+                                        persistence_columns=columns)
+    pd.testing.assert_frame_equal(table, expected)
+    assert table.loc[("open", "persistence"), "MAE"] == pytest.approx(
+        np.mean(np.abs(ds.actual("test")[:, 0] - rows["close"].to_numpy()[ds.test.last_input_pos])))

@@ -16,6 +16,7 @@ from stocklearn.metrics import (
     mape,
     mase,
     rmse,
+    scaled_mae,
 )
 
 Y = np.array([1.0, 2.0, 3.0, 4.0])
@@ -135,3 +136,11 @@ def test_lag_correlation_finds_persistence_at_lag_one():
     assert abs(lc[0]) < 0.2
     with pytest.raises(ValueError, match="max_lag"):
         lag_correlation(actual[:4], persistence_like[:4], max_lag=3)
+
+
+def test_scaled_mae_is_the_mae_on_min_max_scaled_prices():
+    # TRAIN spans 1..4: scaled values (x - 1) / 3
+    assert scaled_mae(Y, P, TRAIN) == pytest.approx(mae((Y - 1) / 3, (P - 1) / 3))
+    assert scaled_mae(Y, P, TRAIN) == pytest.approx(1.0 / 3.0)
+    with pytest.raises(ValueError, match="constant"):
+        scaled_mae(Y, P, np.ones(4))

@@ -126,3 +126,90 @@ def test_resnet_lstm_trains_and_forecasts_with_running_statistics():
     model.fit(x, x[:, -1, 3], epochs=2, batch_size=16, verbose=0)
     assert np.isfinite(model.predict(x, verbose=0)).all()
     assert model.get_layer("stem_bn").momentum == 0.9
+
+
+# --------------------------------------------------------------------------- Ding & Qin (2020)
+def lstm_stack(n_in: int, units: tuple[int, ...]) -> int:
+    total = 0
+    for n in units:
+        total += 4 * n * (n + n_in + 1)
+        n_in = n
+    return total
+
+
+def test_drnn_weight_counts_and_layers():
+    model = models.drnn((W, F), units=(6, 4), dropout=0.1, n_outputs=3)
+    assert model.count_params() == lstm_stack(F, (6, 4)) + dense(4, 3)
+    assert model.output_shape == (None, 3)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer", "LSTM", "Dropout", "LSTM", "Dropout", "Dense"]
+
+
+def test_associated_net_weight_counts_and_names():
+    model = models.associated_net((W, F), units=(6, 4))
+    # three DRNN bodies; heads read 4 (open), 1 + 4 (low), 2 + 4 (high) numbers
+    expected = 3 * lstm_stack(F, (6, 4)) + dense(4, 1) + dense(5, 1) + dense(6, 1)
+    assert model.count_params() == expected
+    assert model.output_names == ["open", "low", "high"]
+    assert list(models.ASSOCIATED_OUTPUTS) == model.output_names
+    assert model.optimizer.__class__.__name__ == "Adam"
+    gapped = models.associated_net((W, F), units=(6, 4), gaps=True)
+    assert gapped.output_names == ["open", "low", "high"]
+    assert gapped.count_params() == expected
+
+
+def test_associated_net_wiring():
+    """The low reads the open output; the high reads the open and the low outputs."""
+    set_seed(0)
+    model = models.associated_net((W, F), units=(U, U), dropout=0.0)
+    layer = model.get_layer
+    low_in, high_in = layer("branch2_concat").input, layer("branch3_concat").input
+    assert low_in[0] is layer("open").output and len(low_in) == 2
+    assert low_in[1] is layer("branch2_dropout2").output
+    assert high_in[0] is layer("open").output and high_in[1] is layer("low").output
+    assert high_in[2] is layer("branch3_dropout2").output
+    # the same by behaviour: move one head's bias by 1 and watch the outputs
+    x = np.random.default_rng(0).normal(size=(8, W, F)).astype("float32")
+
+    def outputs():
+        return np.concatenate([keras.ops.convert_to_numpy(o)
+                               for o in model(x, training=False)], axis=1)
+
+    def kernel(name):
+        return keras.ops.convert_to_numpy(layer(name).kernel)[:, 0]
+
+    k_low, k_high = kernel("low"), kernel("high")
+    moves = {  # (open, low, high) move when the bias of the head moves by 1
+        "open": (1.0, k_low[0], k_high[0] + k_high[1] * k_low[0]),
+        "low": (0.0, 1.0, k_high[1]),
+        "high": (0.0, 0.0, 1.0),
+    }
+    for name, expected in moves.items():
+        before = outputs()
+        bias = layer(name).bias
+        bias.assign(keras.ops.add(bias, 1.0))
+        np.testing.assert_allclose(outputs() - before, np.tile(expected, (8, 1)),
+                                   atol=1e-5)
+
+
+def test_associated_net_loss_is_the_mean_of_the_three():
+    set_seed(0)
+    model = models.associated_net((W, F), units=(U,), dropout=0.0)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, W, F)).astype("float32")
+    y = {name: rng.normal(size=16).astype("float32") for name in model.output_names}
+    r = model.evaluate(x, y, return_dict=True, verbose=0)
+    parts = [r[f"{name}_loss"] for name in model.output_names]
+    assert r["loss"] == pytest.approx(np.mean(parts), rel=1e-5)
+
+
+def test_associated_net_with_gaps_keeps_low_open_high_ordered():
+    set_seed(0)
+    model = models.associated_net((W, F), units=(U,), gaps=True)
+    rng = np.random.default_rng(2)
+    for w in model.weights:  # large random weights: the gaps vary widely
+        w.assign(rng.normal(0.0, 3.0, w.shape).astype("float32"))
+    x = rng.normal(size=(256, W, F)).astype("float32")
+    o, lo, hi = (keras.ops.convert_to_numpy(a)[:, 0] for a in model(x, training=False))
+    assert (lo <= o).all() and (o <= hi).all()
+    assert (o - lo).max() > 0 and (hi - o).max() > 0

@@ -259,3 +259,29 @@ def test_dataset_errors_are_clear():
     holes.iloc[3, 3] = np.nan
     with pytest.raises(DataError, match="missing values"):
         make_dataset(holes, split)
+
+
+def test_shared_target_scale_keeps_ordered_prices_ordered():
+    df = _frame(60)
+    df["high"] = df["close"] * 1.05  # a wider high: its own min-max differs from the low's
+    targets = ["open", "low", "high"]
+    split = chronological_split(df, 40)
+    own = make_dataset(df, split, features=targets, targets=targets, window=3)
+    shared = make_dataset(df, split, features=targets, targets=targets, window=3,
+                          shared_target_scale=True)
+    train = df[targets].to_numpy()[:40]
+    lo, hi = train.min(), train.max()
+    np.testing.assert_allclose(shared.train.y, (df[targets].to_numpy()[3:40] - lo) / (hi - lo),
+                               rtol=1e-5)
+    assert shared.train.y.min() == pytest.approx(0.0) and shared.train.y.max() == pytest.approx(1)
+    # one scale: equal scaled values are equal prices, whatever the column
+    point = np.full((1, 3), 0.5)
+    assert np.ptp(shared.target_scaler.inverse(point[:, 0], 0)
+                  - shared.target_scaler.inverse(point[:, 2], 2)) == 0
+    for ds in (own, shared):
+        np.testing.assert_allclose(ds.to_price(ds.test.y, "test"), ds.actual("test"), rtol=1e-5)
+    # ordered scaled outputs stay ordered in prices with the shared scale only
+    y = np.tile([0.5, 0.49, 0.51], (len(shared.test), 1))
+    prices = shared.to_price(y, "test")
+    assert (prices[:, 1] <= prices[:, 0]).all() and (prices[:, 0] <= prices[:, 2]).all()
+    assert own.target_scaler.inverse(0.51, 2) != shared.target_scaler.inverse(0.51, 2)

@@ -11,6 +11,7 @@ from stocklearn.prep import chronological_split, make_dataset
 from stocklearn.settings import set_seed
 from stocklearn.training import (
     fit,
+    fit_targets,
     predict,
     repeat,
     train_and_forecast,
@@ -157,3 +158,22 @@ def test_train_and_forecast_can_drop_the_model(rows):
     # a model kept from an earlier run still works after later runs cleared Keras' state
     np.testing.assert_array_equal(predict(kept["model"], ds.test.X).shape,
                                   (len(ds.test),))
+
+
+def test_multi_output_model_trains_on_named_targets(rows):
+    split = chronological_split(rows, 300, val=30)
+    ds = make_dataset(rows, split, features=("open", "high", "low", "close"),
+                      targets=["open", "low", "high"], window=5)
+    out = train_and_forecast(lambda d: models.associated_net(d.input_shape, units=(4,)),
+                             ds, epochs=2, seed=0)
+    assert out["test_pred"].shape == (len(ds.test), 3)
+    assert {"open_loss", "low_loss", "high_loss", "val_loss"} <= set(out["history"])
+    targets = fit_targets(out["model"], ds, "val")
+    assert list(targets) == ["open", "low", "high"]
+    np.testing.assert_array_equal(targets["low"], ds.val.y[:, 1])
+    single = models.lstm(ds.input_shape, units=4, n_outputs=3)
+    assert fit_targets(single, ds, "train") is ds.train.y
+    wrong = make_dataset(rows, split, features=("close",), targets=["open", "high", "low"],
+                         window=5)
+    with pytest.raises(ValueError, match="same order"):
+        fit(models.associated_net(wrong.input_shape, units=(4,)), wrong, epochs=1)
