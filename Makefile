@@ -59,13 +59,17 @@ test: $(STAMP) $(TORCH) lint
 
 # The execution cache keys on the notebooks' code only: start it afresh when the
 # profile or the backend differs from the last build's. HTML and PDF share it.
+# Chapters not in the cache are executed first, JOBS at a time, then the build
+# renders them (book/_ext/execute_chapters.py).
+JOBS ?= 2
 PROFILE_NOW = $${STOCKLEARN_PROFILE:-fast}
 define jupyter_book
 	@settings="$(PROFILE_NOW) $(KERAS_BACKEND)"; \
 	if [ "$$(cat _build/.executed-with 2>/dev/null)" != "$$settings" ]; then \
 		rm -rf _build/.jupyter_cache; fi; \
-	STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND) \
-		$(BIN)/jupyter-book build . -W -n --keep-going $(1) && \
+	export STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND); \
+	$(BIN)/python book/_ext/execute_chapters.py --jobs $(JOBS) notebooks/[0-9]*.ipynb && \
+	$(BIN)/jupyter-book build . -W -n --keep-going $(1) && \
 	echo "$$settings" > _build/.executed-with
 endef
 

@@ -26,6 +26,8 @@ from stocklearn.metrics import METRICS, diebold_mariano, evaluate, scaled_mae
 from stocklearn.prep import Dataset
 
 STD = " std"
+# "mean ± std" never breaks across lines in a table: no-break spaces around ±.
+PLUS_MINUS = "\u00a0±\u00a0"
 """Suffix of the column holding the standard deviation over seeds of another column."""
 
 
@@ -340,7 +342,7 @@ def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.
         elif not pd.api.types.is_numeric_dtype(values):
             out[col] = ["–" if pd.isna(v) else str(v) for v in values]
         elif col + STD in df.columns:
-            out[col] = [_number(v, d) + ("" if pd.isna(s) else f" ± {s:.{d}f}")
+            out[col] = [_number(v, d) + ("" if pd.isna(s) else f"{PLUS_MINUS}{s:.{d}f}")
                         for v, s in zip(values, df[col + STD], strict=True)]
         else:
             out[col] = [_number(v, d) for v in values]

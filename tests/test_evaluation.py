@@ -75,7 +75,7 @@ def test_paper_comparison_and_format(table):
     assert t.loc["toy", "DM p"] == table.loc["wide", "DM p"]
     assert np.isnan(t.loc["missing", "ours"]) and np.isnan(t.loc["extra", "paper"])
     shown = format_table(t, decimals={"ours": 1})
-    assert shown.loc["toy", "ours"] == "2.0 ± 1.4"
+    assert shown.loc["toy", "ours"] == "2.0\u00a0±\u00a01.4"
     assert shown.loc["toy", "source"] == "–"
     assert shown.loc["missing", "ours"] == "–"
 
@@ -94,7 +94,7 @@ def test_paper_comparison_with_a_papers_table(table):
 
 def test_format_score_table(table):
     shown = format_table(table, decimals=3)
-    assert shown.loc["model", "RMSE"] == "1.000 ± 0.000"
+    assert shown.loc["model", "RMSE"] == "1.000\u00a0±\u00a00.000"
     assert shown.loc["persistence", "RMSE"] == f"{np.sqrt(1.4):.3f}"
     assert shown.loc["persistence", "DM p"] == "–"
     assert all(isinstance(v, str) for v in shown.to_numpy().ravel())
