@@ -41,6 +41,9 @@ SETTINGS: dict[str, dict] = {
         "windows": (5, 10, 20, 30), "window": 20, "window_study_epochs": 50,
         "curve_epochs": 200, "scaling": "min-max", "optimizer": "adam",
         "source": "Ding & Qin (2020), Sections 4.2 and 5.1",
+        # Not stated by the paper: the bundled series of its three data sets (first N rows each).
+        "series": {"000001.SH": "sse_composite", "601857.SH": "petrochina_601857",
+                   "000063.SZ": "zte_000063"},
     },
     "bao2021": {
         "periods": {
