@@ -18,7 +18,7 @@ export PYTHONHASHSEED := 0
 
 BROWSER := $(VENV)/.browser-stamp
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-	texlive-xetex latexmk fonts-freefont-otf tex-gyre
+	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install test lint sync book check-book lint-workflows pdf benchmark clean
