@@ -71,6 +71,11 @@ RAW_TEX = r"""() => {
 }"""
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def server():
     handler = functools.partial(_Quiet, directory=str(HTML))
@@ -179,3 +184,13 @@ def test_solutions_are_closed_until_clicked(page, server, name):
         assert not body.is_visible(), f"{name}: solution {i + 1} is open before a click"
         solution.locator("summary, .toggle-button, button").first.click()
         body.wait_for(state="visible", timeout=5000)
+
+
+@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("notebooks/")])
+def test_chapter_pages_offer_their_notebook(name):
+    html = (HTML / name).read_text()
+    notebook = name.replace(".html", ".ipynb")
+    assert f'href="../_sources/{notebook}"' in html, f"{name}: no .ipynb download"
+    assert f"mybinder.org/v2/gh/stocklearn/stocklearn/main?urlpath=lab/tree/{notebook}" in html
+    assert f"colab.research.google.com/github/stocklearn/stocklearn/blob/main/{notebook}" in html
+    assert (HTML / "_sources" / notebook).exists()
