@@ -9,29 +9,30 @@ Bao et al. (2021) forecast the next day's high in two stages:
 3. The final forecast is ``f[t] + g[t]``.
 
 A forecast of row ``t`` is made the evening before, so NN2 may only read
-errors of days whose actual value is known by then: ``e[t - window]`` up to
-``e[t - 1]``. :func:`error_windows` is the one place that cuts those
-windows, and refuses a window that would need a missing error.
+errors of days whose actual value is known by then: ``e[t - window]`` up
+to ``e[t - 1]``. :func:`error_windows` is the one place that cuts those
+windows, and it refuses a window that would read a missing error.
 
 **Where NN2's training errors come from.** The paper trains NN2 on NN1's
 errors on the very rows NN1 was fit on (*in-sample* errors). Those are
-smaller and differently distributed than the errors NN1 makes on new rows,
-which are what NN2 meets on the test rows. Here NN1 is fit on the training
-period without its last part, the data set's validation slice (the
-*tail*, ``chronological_split(..., val=0.2)``); NN1 then forecasts the tail,
-rows it never saw, and its errors there (*held-out* errors) train NN2:
-:func:`second_stage` with ``errors="held-out"``. ``errors="in-sample"``
-trains NN2 on the same NN1's errors on its own training rows, the paper's
-way, kept for comparison. Both correct the same NN1, so the only
-difference between them is what NN2 learned from; and every error NN2
-reads on the test rows (the tail's last days included) is an
-out-of-sample error of that NN1.
+smaller and differently distributed than the errors NN1 makes on new
+rows, which are what NN2 meets on the test rows. Here NN1 is fit on the
+training period without its last part, the data set's validation slice
+(the *tail*, ``chronological_split(..., val=0.2)``); NN1 then forecasts
+the tail, rows it never saw, and its errors there (*held-out* errors)
+train NN2: :func:`second_stage` with ``errors="held-out"``.
+``errors="in-sample"`` trains NN2 on the same NN1's errors on its own
+training rows, the paper's way, kept for comparison. Both correct the
+same NN1, so the only difference between them is what NN2 learned from;
+and every error NN2 reads on the test rows (the tail's last days
+included) is an out-of-sample error of that NN1.
 
 Pieces:
 
-* :func:`build` and :func:`fit_network`: the three networks, and a fit that
-  reuses each architecture's traced training step (much faster when a grid
-  trains hundreds of small networks, the same numbers for the same seed).
+* :func:`build` and :func:`fit_network`: the three networks, and a fit
+  that reuses each architecture's traced training step (much faster when
+  a grid trains hundreds of small networks; the same numbers for the same
+  seed).
 * :class:`FirstStage` (NN1 fitted, forecasts any frame) and
   :class:`ErrorCorrector` (NN2 fitted, with its error scale).
 * :func:`first_stage` and :func:`second_stage`: the bodies of the grid
@@ -39,6 +40,8 @@ Pieces:
 * :func:`score`: RMSE, MAPE, MASE and Dstat as the paper reports them.
 * :func:`autocorrelation`: is there structure in an error series for NN2
   to find? (Ljung-Box test.)
+
+The functions the chapter shows fit the book's 78-character code column.
 """
 
 from __future__ import annotations
@@ -67,14 +70,17 @@ UNITS = 30
 
 _BUILDERS = {"LSTM": models.lstm, "GRU": models.gru, "MLP": models.mlp}
 
-# one compiled network per architecture and process: (model, optimizer start state)
+# one compiled network per architecture and process, with the start state
+# of its optimizer
 _RUNNERS: dict[tuple, tuple[keras.Model, list[np.ndarray]]] = {}
 
+Rows = Sequence[int] | np.ndarray
 
-# --------------------------------------------------------------------------- networks
+
+# ------------------------------------------------------------------ networks
 def build(kind: str, input_shape: tuple[int, int], *, units: int = UNITS,
           learning_rate: float = 1e-3) -> keras.Model:
-    """A compiled LSTM, GRU or MLP of ``units`` units with a linear output.
+    """A compiled LSTM, GRU or MLP of ``units`` units, linear output.
 
     Parameters
     ----------
@@ -93,17 +99,19 @@ def build(kind: str, input_shape: tuple[int, int], *, units: int = UNITS,
     """
     if kind not in _BUILDERS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return _BUILDERS[kind](tuple(input_shape), units=units, learning_rate=learning_rate)
+    return _BUILDERS[kind](tuple(input_shape), units=units,
+                           learning_rate=learning_rate)
 
 
 def _runner(kind: str, shape: tuple[int, int], units: int,
             learning_rate: float) -> tuple[keras.Model, list[np.ndarray]]:
-    """The process's training copy of one architecture, with its optimizer's start state."""
+    """This process's training copy of an architecture, and Adam's start."""
     key = (keras.backend.backend(), kind, shape, units, learning_rate)
     if key not in _RUNNERS:
         model = build(kind, shape, units=units, learning_rate=learning_rate)
         model.optimizer.build(model.trainable_variables)
-        start = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
+        start = [keras.ops.convert_to_numpy(v)
+                 for v in model.optimizer.variables]
         _RUNNERS[key] = (model, start)
     return _RUNNERS[key]
 
@@ -122,21 +130,21 @@ def fit_network(
     """Train a new network of one kind on ``(X, y)`` and return it.
 
     The network starts from the weights :func:`build` draws after
-    ``set_seed(seed)`` and sees every training window ``epochs`` times, in
-    an order shuffled with the same seed.
+    ``set_seed(seed)`` and sees every training window ``epochs`` times,
+    in an order shuffled with the same seed.
 
     Two shortcuts make the hundreds of small fits of a grid several times
-    faster without changing what is learned. (1) Building a model is cheap,
-    but its first ``fit`` traces the training step, which costs more than
-    many epochs of these networks: the training runs on one copy of the
-    architecture kept per process, whose step is traced once; the new
-    weights and Adam's start state are loaded into it, it is trained, and
-    its trained weights are copied back into the new model. (2) Each Keras
-    epoch starts a new input pipeline, which on TensorFlow costs more than
-    an epoch of training here: Keras runs one epoch over ``epochs`` copies
-    of the windows, shuffled together, so each window is still seen
-    exactly ``epochs`` times. Same seed, same numbers, in any order and in
-    any process.
+    faster without changing what is learned. (1) Building a model is
+    cheap, but its first ``fit`` traces the training step, which costs
+    more than many epochs of these networks: the training runs on one
+    copy of the architecture kept per process, whose step is traced once;
+    the new weights and Adam's start state are loaded into it, it is
+    trained, and its trained weights are copied back into the new model.
+    (2) Each Keras epoch starts a new input pipeline, which on TensorFlow
+    costs more than an epoch of training here: Keras runs one epoch over
+    ``epochs`` copies of the windows, shuffled together, so each window is
+    still seen exactly ``epochs`` times. Same seed, same numbers, in any
+    order and in any process.
 
     Parameters
     ----------
@@ -153,14 +161,21 @@ def fit_network(
     Returns
     -------
     keras.Model
-        Trained; call it (``model(X)``) or use :func:`outputs` to forecast.
+        Trained; :func:`outputs` forecasts with it.
+
+    Raises
+    ------
+    ValueError
+        For an empty or non-finite training set, or ``epochs < 1``.
     """
     X = np.asarray(X, dtype="float32")
     y = np.asarray(y, dtype="float32").reshape(len(X), -1)
     if X.ndim != 3 or len(X) == 0:
-        raise ValueError(f"X must have shape (m > 0, window, n_features), got {X.shape}")
+        raise ValueError("X must have shape (m > 0, window, n_features), "
+                         f"got {X.shape}")
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
-        raise ValueError("training windows or targets hold NaN or infinite values")
+        raise ValueError("training windows or targets hold NaN or "
+                         "infinite values")
     if int(epochs) != epochs or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     shape = (int(X.shape[1]), int(X.shape[2]))
@@ -168,26 +183,29 @@ def fit_network(
     set_seed(seed)
     model = build(kind, shape, units=units, learning_rate=learning_rate)
     runner.set_weights(model.get_weights())
-    for variable, value in zip(runner.optimizer.variables, start, strict=True):
+    for variable, value in zip(runner.optimizer.variables, start,
+                               strict=True):
         variable.assign(value)
     set_seed(seed)  # the shuffling does not depend on what ran before
     passes = int(epochs)
-    runner.fit(np.concatenate([X] * passes), np.concatenate([y] * passes), epochs=1,
-               batch_size=batch_size, shuffle=True, verbose=0)
+    runner.fit(np.concatenate([X] * passes), np.concatenate([y] * passes),
+               epochs=1, batch_size=batch_size, shuffle=True, verbose=0)
     model.set_weights(runner.get_weights())
     return model
 
 
 def outputs(model: keras.Model, X: np.ndarray) -> np.ndarray:
-    """The model's output for windows ``X`` as a 1-D float array (no tracing)."""
+    """The model's output for windows ``X``, a 1-D array (no tracing)."""
     out = model(np.asarray(X, dtype="float32"), training=False)
-    return np.asarray(keras.ops.convert_to_numpy(out), dtype=float).reshape(len(X))
+    out = keras.ops.convert_to_numpy(out)
+    return np.asarray(out, dtype=float).reshape(len(X))
 
 
-# --------------------------------------------------------------------------- errors
-def error_windows(errors: np.ndarray, targets: Sequence[int] | np.ndarray,
+# -------------------------------------------------------------------- errors
+def error_windows(errors: np.ndarray, targets: Rows,
                   window: int) -> np.ndarray:
-    """NN2's inputs: for each target row ``t``, the errors of rows ``t - window .. t - 1``.
+    """NN2's inputs: for each target row ``t``, the errors of ``t - window``
+    up to ``t - 1``, never of ``t`` itself or later.
 
     Parameters
     ----------
@@ -206,30 +224,32 @@ def error_windows(errors: np.ndarray, targets: Sequence[int] | np.ndarray,
     ------
     ValueError
         When a window would reach before the first row or read a missing
-        error: NN2 never reads an error of the target's own row or later.
+        error.
     """
     e = np.asarray(errors, dtype=float)
     t = np.asarray(targets, dtype=int).reshape(-1)
     if int(window) != window or window < 1:
         raise ValueError(f"window must be a positive integer, got {window!r}")
     if len(t) and (t.min() < window or t.max() >= len(e)):
-        raise ValueError(f"target rows must lie in [{window}, {len(e)}) so that {window} "
-                         f"errors precede each; got {t.min()}..{t.max()}")
-    X = e[t[:, None] - window + np.arange(window)]
+        raise ValueError(f"target rows must lie in [{window}, {len(e)}) so "
+                         f"that {window} errors precede each; got "
+                         f"{t.min()}..{t.max()}")
+    X = e[t[:, None] - window + np.arange(window)]  # rows t-window .. t-1
     if not np.isfinite(X).all():
         bad = t[~np.isfinite(X).all(axis=1)][:5].tolist()
-        raise ValueError(f"the {window} errors before target rows {bad} are not all known")
+        raise ValueError(f"the {window} errors before target rows {bad} "
+                         "are not all known")
     return X[:, :, None]
 
 
-def usable_targets(errors: np.ndarray, rows: Sequence[int] | np.ndarray,
+def usable_targets(errors: np.ndarray, rows: Rows,
                    window: int) -> np.ndarray:
-    """The rows whose own error and the ``window`` errors before it are all known."""
+    """The rows whose error and the ``window`` errors before it are known."""
     e = np.asarray(errors, dtype=float)
     r = np.asarray(rows, dtype=int).reshape(-1)
     r = r[r >= window]
-    known = np.isfinite(e[r]) & np.isfinite(e[r[:, None] - window + np.arange(window)]).all(1)
-    return r[known]
+    before = e[r[:, None] - window + np.arange(window)]
+    return r[np.isfinite(e[r]) & np.isfinite(before).all(axis=1)]
 
 
 @dataclass(frozen=True)
@@ -255,10 +275,11 @@ class ErrorCorrector:
     scale: float
 
     @classmethod
-    def fit(cls, kind: str, errors: np.ndarray, targets: Sequence[int] | np.ndarray, *,
+    def fit(cls, kind: str, errors: np.ndarray, targets: Rows, *,
             window: int = 5, epochs: int, batch_size: int = 32, seed: int,
-            units: int = UNITS, learning_rate: float = 1e-3) -> ErrorCorrector:
-        """Train NN2 to forecast ``errors[t]`` from ``errors[t - window: t]`` for ``t`` in targets.
+            units: int = UNITS, learning_rate: float = 1e-3
+            ) -> ErrorCorrector:
+        """Train NN2 to forecast ``errors[t]`` from the errors before it.
 
         Parameters
         ----------
@@ -273,27 +294,29 @@ class ErrorCorrector:
         e = np.asarray(errors, dtype=float)
         t = np.asarray(targets, dtype=int)
         if len(t) == 0:
-            raise ValueError("NN2 needs at least one training row with known errors")
+            raise ValueError("NN2 needs a training row with known errors")
         y = e[t]
         if not np.isfinite(y).all():
             raise ValueError("some training rows of NN2 have no known error")
         mean = float(y.mean())
         scale = float(y.std()) or 1.0
         X = (error_windows(e, t, window) - mean) / scale
-        model = fit_network(kind, X, (y - mean) / scale, epochs=epochs, batch_size=batch_size,
-                            seed=seed, units=units, learning_rate=learning_rate)
+        model = fit_network(kind, X, (y - mean) / scale, epochs=epochs,
+                            batch_size=batch_size, seed=seed, units=units,
+                            learning_rate=learning_rate)
         return cls(model=model, window=int(window), mean=mean, scale=scale)
 
-    def correct(self, errors: np.ndarray, targets: Sequence[int] | np.ndarray) -> np.ndarray:
-        """NN2's forecast of the error of each target row, in price units."""
-        X = (error_windows(errors, targets, self.window) - self.mean) / self.scale
+    def correct(self, errors: np.ndarray, targets: Rows) -> np.ndarray:
+        """NN2's forecast of each target row's error, in price units."""
+        X = error_windows(errors, targets, self.window)
+        X = (X - self.mean) / self.scale
         return outputs(self.model, X) * self.scale + self.mean
 
 
-# --------------------------------------------------------------------------- NN1
+# ----------------------------------------------------------------------- NN1
 @dataclass(frozen=True)
 class FirstStage:
-    """NN1 fitted on a data set's training windows, able to forecast any frame.
+    """NN1 fitted on a data set's training windows; forecasts any frame.
 
     Attributes
     ----------
@@ -316,20 +339,22 @@ class FirstStage:
     target_scaler: FittedScaler | None
 
     @classmethod
-    def fit(cls, kind: str, ds: Dataset, *, epochs: int, batch_size: int = 32, seed: int,
-            units: int = UNITS, learning_rate: float = 1e-3) -> FirstStage:
-        """Train NN1 on ``ds.train`` (one target, one-day horizon)."""
+    def fit(cls, kind: str, ds: Dataset, *, epochs: int,
+            batch_size: int = 32, seed: int, units: int = UNITS,
+            learning_rate: float = 1e-3) -> FirstStage:
+        """Train NN1 on ``ds.train`` (one target, one day ahead)."""
         if len(ds.targets) != 1 or ds.train.horizon != 1:
             raise ValueError("NN1 forecasts one target one day ahead")
         model = fit_network(kind, ds.train.X, ds.train.y, epochs=epochs,
                             batch_size=batch_size, seed=seed, units=units,
                             learning_rate=learning_rate)
-        return cls(model=model, features=tuple(ds.features), target=ds.targets[0],
-                   window=ds.window, target_kind=ds.target_kind, scaler=ds.scaler,
+        return cls(model=model, features=tuple(ds.features),
+                   target=ds.targets[0], window=ds.window,
+                   target_kind=ds.target_kind, scaler=ds.scaler,
                    target_scaler=ds.target_scaler)
 
     def forecast(self, frame: pd.DataFrame) -> np.ndarray:
-        """Forecast of every row of ``frame`` that has ``window`` rows before it.
+        """Forecast of every row of ``frame`` with ``window`` rows before it.
 
         Row ``t``'s forecast reads rows ``t - window .. t - 1`` only.
 
@@ -353,37 +378,40 @@ class FirstStage:
         return out
 
 
-# --------------------------------------------------------------------------- grid tasks
-def first_stage(kind: str, ds: Dataset, *, epochs: int, batch_size: int = 32, seed: int,
-                units: int = UNITS, learning_rate: float = 1e-3) -> dict[str, Any]:
+# ---------------------------------------------------------------- grid tasks
+def first_stage(kind: str, ds: Dataset, *, epochs: int,
+                batch_size: int = 32, seed: int, units: int = UNITS,
+                learning_rate: float = 1e-3) -> dict[str, Any]:
     """Fit NN1 on the training windows and forecast every row.
 
     Parameters
     ----------
     kind : {"LSTM", "GRU", "MLP"}
     ds : Dataset
-        One target; its validation slice (the tail of the training period)
-        is where NN2 learns NN1's out-of-sample errors.
+        One target; its validation slice (the tail of the training
+        period) is where NN2 learns NN1's out-of-sample errors.
     epochs, batch_size, seed, units, learning_rate
         As :func:`fit_network`.
 
     Returns
     -------
     dict
-        ``nn1 forecast``: NN1's forecasts, shape ``(n,)`` by row of ``ds.frame``
-        (in-sample on the training rows, out of sample on the tail and the
-        test rows; NaN for the first ``window`` rows) and ``nn1 fit s``.
+        ``nn1 forecast``: NN1's forecast of every row of ``ds.frame``
+        (in-sample on the training rows, out of sample on the tail and
+        the test rows; NaN for the first ``window`` rows), and
+        ``nn1 fit s``.
     """
     start = time.perf_counter()
-    nn1 = FirstStage.fit(kind, ds, epochs=epochs, batch_size=batch_size, seed=seed,
-                         units=units, learning_rate=learning_rate)
+    nn1 = FirstStage.fit(kind, ds, epochs=epochs, batch_size=batch_size,
+                         seed=seed, units=units, learning_rate=learning_rate)
     seconds = time.perf_counter() - start
     return {"nn1 forecast": nn1.forecast(ds.frame), "nn1 fit s": seconds}
 
 
-def second_stage(kind: str, ds: Dataset, first: dict[str, Any], *, errors: str = "held-out",
-                 window: int = 5, epochs: int, batch_size: int = 32, seed: int,
-                 units: int = UNITS, learning_rate: float = 1e-3) -> dict[str, Any]:
+def second_stage(kind: str, ds: Dataset, first: dict[str, Any], *,
+                 errors: str = "held-out", window: int = 5, epochs: int,
+                 batch_size: int = 32, seed: int, units: int = UNITS,
+                 learning_rate: float = 1e-3) -> dict[str, Any]:
     """Fit NN2 on NN1's errors and correct NN1's test forecasts.
 
     Parameters
@@ -397,7 +425,7 @@ def second_stage(kind: str, ds: Dataset, first: dict[str, Any], *, errors: str =
         Train NN2 on NN1's errors on the validation slice (rows NN1 never
         saw), or (the paper's way) on its errors on its training rows.
     window : int, default 5
-        Past errors NN2 reads (ASSUMPTION: the paper does not say).
+        Past errors NN2 reads (the paper does not say).
     epochs, batch_size, seed, units, learning_rate
         As :func:`fit_network`.
 
@@ -409,44 +437,45 @@ def second_stage(kind: str, ds: Dataset, first: dict[str, Any], *, errors: str =
     """
     if errors not in ERRORS:
         raise ValueError(f"errors must be one of {ERRORS}, got {errors!r}")
-    actual = ds.frame[ds.targets[0]].to_numpy(dtype=float)
-    live = actual - first["nn1 forecast"]
-    rows = ds.val.target_pos if errors == "held-out" else ds.train.target_pos
+    nn1 = first["nn1 forecast"]
+    live = ds.frame[ds.targets[0]].to_numpy(dtype=float) - nn1
+    part = ds.val if errors == "held-out" else ds.train
+    rows = part.target_pos
     if len(rows) == 0:
-        raise ValueError(f"errors={errors!r} finds no rows: held-out errors need a "
-                         "validation slice (split with val=...)")
+        raise ValueError(f"errors={errors!r} finds no rows: held-out "
+                         "errors need a validation slice (val=...)")
     if rows.max() >= ds.split.test[0]:
         raise ValueError("NN2's training errors reach into the test part")
-    train_errors = np.full(len(actual), np.nan)
-    train_errors[rows] = live[rows]
-    rows = usable_targets(train_errors, rows, window)
+    learn = np.full(len(live), np.nan)  # only these errors train NN2
+    learn[rows] = live[rows]
+    rows = usable_targets(learn, rows, window)
     start = time.perf_counter()
-    nn2 = ErrorCorrector.fit(kind, train_errors, rows, window=window, epochs=epochs,
-                             batch_size=batch_size, seed=seed, units=units,
-                             learning_rate=learning_rate)
+    nn2 = ErrorCorrector.fit(kind, learn, rows, window=window,
+                             epochs=epochs, batch_size=batch_size, seed=seed,
+                             units=units, learning_rate=learning_rate)
     seconds = time.perf_counter() - start
     test = ds.test.target_pos
-    correction = nn2.correct(live, test)
-    return {"forecast": first["nn1 forecast"][test] + correction, "correction": correction,
+    correction = nn2.correct(live, test)  # reads errors before each row
+    return {"forecast": nn1[test] + correction, "correction": correction,
             "nn2 rows": len(rows), "nn2 fit s": seconds}
 
 
-# --------------------------------------------------------------------------- scores
+# -------------------------------------------------------------------- scores
 def score(actual, forecast, previous) -> dict[str, float]:
-    """RMSE, MAPE (%), MASE and Dstat of one forecast of consecutive rows.
+    """RMSE, MAPE (%), MASE and Dstat of a forecast of consecutive rows.
 
     MASE is scaled here by the mean absolute day-to-day change of the
     *scored* rows (the persistence forecast's MAE), which is what the
-    paper's numbers imply (their MAE / MASE equals that change on the test
-    period); :func:`stocklearn.metrics.mase` scales by the training period.
-    Below 1 means more accurate than persistence on these rows. Dstat is
-    :func:`stocklearn.metrics.direction_accuracy`.
+    paper's numbers imply (their MAE / MASE equals that change on the
+    test period); :func:`stocklearn.metrics.mase` scales by the training
+    period. Below 1 means more accurate than persistence on these rows.
+    Dstat is :func:`stocklearn.metrics.direction_accuracy`.
 
     Parameters
     ----------
     actual, forecast, previous : array-like, shape (m,)
-        Actual values, forecasts and the actual value of the day before each
-        row (``previous[i] == actual[i - 1]``).
+        Actual values, forecasts and the actual value of the day before
+        each row (``previous[i] == actual[i - 1]``).
 
     Returns
     -------
@@ -456,14 +485,15 @@ def score(actual, forecast, previous) -> dict[str, float]:
     f = np.asarray(forecast, dtype=float)
     p = np.asarray(previous, dtype=float)
     if not np.allclose(p[1:], a[:-1]):
-        raise ValueError("score needs consecutive rows: previous[i] must equal actual[i - 1]")
+        raise ValueError("score needs consecutive rows: previous[i] must "
+                         "equal actual[i - 1]")
     return {"RMSE": metrics.rmse(a, f), "MAPE": metrics.mape(a, f),
             "MASE": metrics.mase(a, f, np.concatenate([p[:1], a])),
             "Dstat": metrics.direction_accuracy(a, f, p)}
 
 
 def autocorrelation(errors, lags: int = 10) -> pd.DataFrame:
-    """Autocorrelation of an error series and the Ljung-Box test of "no autocorrelation".
+    """Autocorrelation of an error series, and the Ljung-Box test.
 
     Parameters
     ----------
@@ -474,8 +504,9 @@ def autocorrelation(errors, lags: int = 10) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Index lag 1..lags; columns ``acf`` and ``Ljung-Box p`` (the p-value
-        of the test that lags 1..k are all zero).
+        Index lag 1..lags; columns ``acf`` and ``Ljung-Box p`` (the
+        p-value of the test that the autocorrelations at lags 1..k are
+        all zero).
     """
     from statsmodels.stats.diagnostic import acorr_ljungbox
     from statsmodels.tsa.stattools import acf
