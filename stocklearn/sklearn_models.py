@@ -1,12 +1,15 @@
-"""Scikit-learn regressors on the flattened window, trained and scored like the Keras models.
+"""Scikit-learn regressors on the flattened window, scored like the networks.
 
-The pre-deep-learning methods that papers compare against (a support vector
-regression, a small multilayer perceptron) see a window of ``window`` days x
-``n_features`` as one flat vector of ``window * n_features`` numbers, and
-predict the same target as the networks (``ds.train.y``: the scaled price or
-the return). :func:`run` trains one estimator per seed and returns the same
-:class:`~stocklearn.experiments.Experiment` as :func:`stocklearn.experiments.run`,
-so the scores sit beside persistence and the linear baseline on the same rows::
+The pre-deep-learning methods that papers compare against (a support
+vector regression, a small multilayer perceptron) see a window of
+``window`` days x ``n_features`` as one flat vector of ``window *
+n_features`` numbers, and predict the same target as the networks
+(``ds.train.y``: the scaled price or the return). :func:`run` trains one
+estimator per seed and returns the same
+:class:`~stocklearn.experiments.Experiment` as
+:func:`stocklearn.experiments.run`, so the scores sit beside persistence
+and the linear baseline on the same rows (the chapters show these
+functions, so their lines fit 78 columns)::
 
     exp = sklearn_models.run(lambda seed: sklearn_models.svr(), ds, seeds=[0])
     exp.scores["test"]
@@ -29,7 +32,7 @@ from stocklearn.training import repeat
 
 
 def flatten(windows: Windows) -> np.ndarray:
-    """The inputs of ``windows`` as a 2-D array, shape ``(m, window * n_features)``.
+    """The inputs of ``windows``, one row each: ``(m, window * features)``.
 
     Row ``i`` holds window ``i`` day by day: the features of its first day,
     then of its second day, and so on.
@@ -37,7 +40,8 @@ def flatten(windows: Windows) -> np.ndarray:
     return windows.X.reshape(len(windows), -1)
 
 
-def svr(*, C: float = 1.0, epsilon: float = 0.005, gamma: float | str = "scale") -> SVR:
+def svr(*, C: float = 1.0, epsilon: float = 0.005,
+        gamma: float | str = "scale") -> SVR:
     """A support vector regression with an RBF kernel.
 
     ``epsilon`` is the half-width of the tube inside which errors cost
@@ -48,19 +52,19 @@ def svr(*, C: float = 1.0, epsilon: float = 0.005, gamma: float | str = "scale")
     return SVR(kernel="rbf", C=C, epsilon=epsilon, gamma=gamma)
 
 
-def mlp(*, hidden: tuple[int, ...] = (64, 32), seed: int = 0, max_iter: int = 500,
-        learning_rate: float = 1e-3) -> MLPRegressor:
-    """A multilayer perceptron (ReLU layers ``hidden``) trained with Adam on the MSE.
+def mlp(*, hidden: tuple[int, ...] = (64, 32), seed: int = 0,
+        max_iter: int = 500, learning_rate: float = 1e-3) -> MLPRegressor:
+    """A multilayer perceptron, ReLU layers ``hidden``, Adam on the MSE.
 
     ``seed`` fixes the initial weights and the order of the batches.
     """
-    return MLPRegressor(hidden_layer_sizes=hidden, activation="relu", solver="adam",
-                        learning_rate_init=learning_rate, max_iter=max_iter,
-                        random_state=seed)
+    return MLPRegressor(hidden_layer_sizes=hidden, activation="relu",
+                        solver="adam", learning_rate_init=learning_rate,
+                        max_iter=max_iter, random_state=seed)
 
 
 def fit_and_forecast(estimator: Any, ds: Dataset) -> dict[str, Any]:
-    """Fit ``estimator`` on the training windows; forecast training and test windows in prices.
+    """Fit on the training windows; forecast train and test in prices.
 
     Returns
     -------
@@ -69,19 +73,20 @@ def fit_and_forecast(estimator: Any, ds: Dataset) -> dict[str, Any]:
         ``ds.actual(part)``) and ``fit_seconds``.
     """
     if len(ds.targets) != 1:
-        raise ValueError(f"one target at a time; this data set has {ds.targets}")
+        raise ValueError(
+            f"one target at a time; this data set has {ds.targets}")
     start = time.perf_counter()
     estimator.fit(flatten(ds.train), np.asarray(ds.train.y, dtype=float))
-    fit_seconds = time.perf_counter() - start
-    out: dict[str, Any] = {f"{part}_pred": ds.to_price(estimator.predict(flatten(ds.part(part))),
-                                                       part)
-                           for part in SCORED_PARTS}
-    out["fit_seconds"] = fit_seconds
+    out: dict[str, Any] = {"fit_seconds": time.perf_counter() - start}
+    for part in SCORED_PARTS:
+        pred = estimator.predict(flatten(ds.part(part)))
+        out[f"{part}_pred"] = ds.to_price(pred, part)
     return out
 
 
-def run(make: Callable[[int], Any], ds: Dataset, *, seeds: Iterable[int]) -> Experiment:
-    """Fit ``make(seed)`` on ``ds`` once per seed; score train and test beside the baselines.
+def run(make: Callable[[int], Any], ds: Dataset, *,
+        seeds: Iterable[int]) -> Experiment:
+    """Fit ``make(seed)`` once per seed; score it beside the baselines.
 
     Parameters
     ----------
@@ -99,6 +104,7 @@ def run(make: Callable[[int], Any], ds: Dataset, *, seeds: Iterable[int]) -> Exp
         As :func:`stocklearn.experiments.run` returns it (no model kept).
     """
     runs = repeat(lambda seed: fit_and_forecast(make(seed), ds), seeds)
-    scores = {part: score_dataset(ds, {"model": runs.arrays[f"{part}_pred"]}, part)
+    scores = {part: score_dataset(ds, {"model": runs.arrays[f"{part}_pred"]},
+                                  part)
               for part in SCORED_PARTS}
     return Experiment(ds=ds, runs=runs, scores=scores)

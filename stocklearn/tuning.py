@@ -1,4 +1,7 @@
-"""Hyper-parameter search: a particle swarm, and the validation error it minimises.
+"""Hyper-parameter search: a particle swarm and the error it minimises.
+
+The chapters show these functions with ``inspect.getsource``, so their
+lines fit the book's 78-character code column.
 
 * :func:`pso`: particle swarm optimisation of any function of a few
   numbers in a box, the search behind papers' "PSO-LSTM".
@@ -87,11 +90,13 @@ def pso(
     if not names:
         raise ValueError("pso needs at least one parameter in bounds")
     if particles < 1 or iterations < 1:
-        raise ValueError(f"particles and iterations must be >= 1, got {particles}, {iterations}")
+        raise ValueError(f"particles and iterations must be >= 1, got "
+                         f"{particles}, {iterations}")
     integer = set(integer)
     unknown = integer - set(names)
     if unknown:
-        raise ValueError(f"integer parameters {sorted(unknown)} are not in bounds {names}")
+        raise ValueError(f"integer parameters {sorted(unknown)} are not "
+                         f"in bounds {names}")
     low = np.array([bounds[n][0] for n in names], dtype=float)
     high = np.array([bounds[n][1] for n in names], dtype=float)
     if not (low < high).all():
@@ -111,12 +116,14 @@ def pso(
         for i in range(particles):
             value = float(objective(**point(x[i])))
             value = np.inf if np.isnan(value) else value
-            rows.append({"iteration": it, "particle": i, **point(x[i]), "value": value})
+            rows.append({"iteration": it, "particle": i, **point(x[i]),
+                         "value": value})
             if value < own_value[i]:
                 own_value[i], own_best[i] = value, x[i].copy()
         swarm_best = own_best[np.argmin(own_value)]
         r1, r2 = rng.random(x.shape), rng.random(x.shape)
-        v = inertia * v + cognitive * r1 * (own_best - x) + social * r2 * (swarm_best - x)
+        v = (inertia * v + cognitive * r1 * (own_best - x)
+             + social * r2 * (swarm_best - x))
         x = np.clip(x + v, low, high)
     k = int(np.argmin(own_value))
     return SwarmResult(best=point(own_best[k]), value=float(own_value[k]),
@@ -131,7 +138,7 @@ def validation_rmse(
     batch_size: int = 32,
     seed: int = 0,
 ) -> float:
-    """Train ``build(ds)`` on the training windows; its RMSE in prices on the validation slice.
+    """Train ``build(ds)``; return its RMSE in prices on the validation slice.
 
     Parameters
     ----------
@@ -148,9 +155,11 @@ def validation_rmse(
     float
     """
     if len(ds.val) == 0:
-        raise ValueError("validation_rmse needs a validation slice; split with val=...")
+        raise ValueError("validation_rmse needs a validation slice; split "
+                         "with val=...")
     keras.backend.clear_session()
     set_seed(seed)
     model = build(ds)
     fit(model, ds, epochs=epochs, batch_size=batch_size)
-    return float(rmse(ds.actual("val"), ds.to_price(predict(model, ds.val.X), "val")))
+    forecast = ds.to_price(predict(model, ds.val.X), "val")
+    return float(rmse(ds.actual("val"), forecast))
