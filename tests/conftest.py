@@ -42,3 +42,16 @@ def close_figures():
     """Close every matplotlib figure a test opened."""
     yield
     plt.close("all")
+
+
+# The chapters' tiny papermill runs are independent and slow: they spread over the
+# xdist workers. Everything else keeps to one worker per file (a notebook's nbval
+# cells share one kernel; test modules share module-scoped fixtures). `make test`
+# runs pytest with `--dist loadgroup`, which reads these groups.
+SPREAD = {"test_runs_with_the_tiny_parameter_set"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if getattr(item, "originalname", None) not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(str(item.path)))
