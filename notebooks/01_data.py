@@ -49,7 +49,7 @@ from scipy import stats
 from statsmodels.graphics.gofplots import qqplot
 from statsmodels.tsa.stattools import acf
 
-from stocklearn import data, fetch, papers, plots, prep, settings
+from stocklearn import checks, data, fetch, papers, plots, prep, settings
 
 plots.set_style()  # the course's figure style, also for the one-off figures
 
@@ -713,7 +713,9 @@ ex_dividends = pd.DataFrame({
 # Using `data.load` and `describe()`, find the start date *d* such that the
 # NASDAQ-100 from *d* to 2024-06-11 has exactly the paper's row count. Then
 # show that no start date makes the mean match the paper's to two decimals.
-# What could explain the remaining difference?
+# What could explain the remaining difference? Keep the start date in
+# `start_date` and the number of start dates whose mean matches the paper's
+# to two decimals in `hits`.
 # :::
 #
 # ```{solution-start} ch01-ex3
@@ -726,8 +728,8 @@ ex_dividends = pd.DataFrame({
 ndx_close = data.load("nasdaq100", end="2024-06-11")["close"]
 n_paper = int(paper.loc["NASDAQ", "count"])
 paper_mean = paper.loc["NASDAQ", "mean"]
-print(f"the paper's {n_paper} rows start on "
-      f"{ndx_close.index[-n_paper]:%Y-%m-%d}")
+start_date = ndx_close.index[-n_paper]
+print(f"the paper's {n_paper} rows start on {start_date:%Y-%m-%d}")
 backwards = ndx_close[::-1].expanding()
 by_start = pd.DataFrame({
     "rows": np.arange(len(ndx_close), 0, -1),
@@ -752,6 +754,16 @@ by_start.iloc[-n_paper - 3:-n_paper + 4].round(2)
 # ```{solution-end}
 # ```
 
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch01-ex3"):
+    checks.is_set(start_date, "start_date")
+    checks.close(len(data.load("nasdaq100", start=start_date,
+                               end="2024-06-11")),
+                 paper.loc["NASDAQ", "count"], "start_date",
+                 what="a start date that gives the paper's row count")
+    checks.close(hits, 0, "hits", what="the number of start dates whose "
+                 "mean is the paper's to two decimals")
+
 # %% [markdown]
 # :::{exercise}
 # :label: ch01-ex4
@@ -759,6 +771,8 @@ by_start.iloc[-n_paper - 3:-n_paper + 4].round(2)
 # `np.random.default_rng(0).permutation`) and recompute the autocorrelation of
 # the absolute returns. What happens to volatility clustering, and what does
 # not change? What does this tell you about where the clustering "lives"?
+# Keep the shuffled returns in `shuffled` and the autocorrelations of their
+# absolute values at lags 1 to 10 in `acf_shuffled`.
 # :::
 #
 # ```{solution-start} ch01-ex4
@@ -785,3 +799,12 @@ pd.DataFrame({"original": acf_abs[:10], "shuffled": acf_shuffled},
 #
 # ```{solution-end}
 # ```
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch01-ex4"):
+    checks.is_permutation(shuffled, lr, "shuffled",
+                          what=f"the daily log returns of {DATASET}")
+    checks.is_shuffled(shuffled, lr, "shuffled")
+    checks.autocorrelation(acf_shuffled, shuffled, range(1, 11),
+                           "acf_shuffled", absolute=True)
+    checks.within_noise(acf_shuffled, len(lr), "acf_shuffled")

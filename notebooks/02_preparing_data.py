@@ -55,6 +55,7 @@ from statsmodels.tsa.stattools import adfuller
 from stocklearn import (
     backend,
     baselines,
+    checks,
     data,
     evaluation,
     experiments,
@@ -733,7 +734,8 @@ print(f"{len(adf_by_year)} years; rejections at 5 %: {rejected}; "
 # start, first 1200 rows). What share of the test inputs falls outside
 # $[0, 1]$ with the train-only scaler, and how much does the leaky scaler
 # change the test RMSE there? Why is the effect so different from the
-# NASDAQ-100?
+# NASDAQ-100? Keep the train-only data set in `csi_honest`, the leaky one in
+# `csi_leaky` and their scores (`evaluation.score_dataset`) in `csi_scaling`.
 # :::
 #
 # ```{solution-start} ch02-ex2
@@ -743,11 +745,11 @@ print(f"{len(adf_by_year)} years; rejections at 5 %: {rejected}; "
 # made above) in place of the NASDAQ-100's data set:
 
 # %%
-csi_sets = {
-    "SimpleRNN, train-only scaler": lu_csi,
-    "SimpleRNN, leaky scaler": prep.make_dataset(
-        lu_csi.frame, lu_csi.split, window=1, fit_scaler_on="all"),
-}
+csi_honest = lu_csi
+csi_leaky = prep.make_dataset(lu_csi.frame, lu_csi.split, window=1,
+                              fit_scaler_on="all")
+csi_sets = {"SimpleRNN, train-only scaler": csi_honest,
+            "SimpleRNN, leaky scaler": csi_leaky}
 for which, csi_set in csi_sets.items():
     x_csi = csi_set.test.X
     print(f"{which:28s}: test inputs outside [0, 1]: "
@@ -756,8 +758,7 @@ for which, csi_set in csi_sets.items():
 csi_runs = {name: experiments.run(build, csi_set, seeds=seeds,
                                   epochs=epochs).forecasts("test")
             for name, csi_set in csi_sets.items()}
-csi_scaling = evaluation.score_dataset(
-    csi_sets["SimpleRNN, train-only scaler"], csi_runs)
+csi_scaling = evaluation.score_dataset(csi_honest, csi_runs)
 csi_scaling[["RMSE", "RMSE std", "MAE", "seeds", "DM p"]].round(3)
 
 # %% [markdown]
@@ -770,13 +771,24 @@ csi_scaling[["RMSE", "RMSE std", "MAE", "seeds", "DM p"]].round(3)
 #
 # ```{solution-end}
 # ```
-#
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch02-ex2"):
+    checks.training_rows(csi_honest, "csi_honest", start=csi_start,
+                         rows=lu_setting["train_rows"])
+    checks.fitted_on_training_rows(csi_honest, "csi_honest")
+    checks.fitted_on_training_rows(csi_leaky, "csi_leaky", leak=True)
+    checks.same_test_rows(csi_honest, csi_leaky, ("csi_honest", "csi_leaky"))
+    checks.score_table(csi_scaling, csi_honest, "csi_scaling", models=2)
+
+# %% [markdown]
 # :::{exercise}
 # :label: ch02-ex3
 # Show that persistence scores a direction accuracy of (almost) zero, and
 # compute the direction accuracy of "tomorrow goes up" (`previous * 1.001`)
 # on the test rows of `DATASET`. Why is direction accuracy on its own a
-# poor measure of a price forecast?
+# poor measure of a price forecast? Keep the two direction accuracies in
+# `da_persistence` and `da_up`.
 # :::
 #
 # ```{solution-start} ch02-ex3
@@ -801,7 +813,16 @@ print(f"direction accuracy: persistence {da_persistence:.3f}, "
 #
 # ```{solution-end}
 # ```
-#
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch02-ex3"):
+    checks.close(da_persistence, checks.share_of_unchanged_days(ds),
+                 "da_persistence",
+                 what="the share of test days on which the close stayed put")
+    checks.close(da_up, checks.share_of_up_days(ds), "da_up",
+                 what="the share of up days in the test rows")
+
+# %% [markdown]
 # :::{exercise}
 # :label: ch02-ex4
 # Apply `metrics.lag_correlation` to the change each forecast *implies*:

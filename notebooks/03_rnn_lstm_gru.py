@@ -55,6 +55,7 @@ import pandas as pd
 from IPython.display import Code, display
 
 from stocklearn import (
+    checks,
     data,
     evaluation,
     experiments,
@@ -925,7 +926,10 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # receives no gradient. Build `models.lstm((1, 1))`, train it for one epoch on
 # Lu's CSI 300 training windows with Keras' own `fit`, and compare every
 # weight after training with its initial value. Which weights moved? What
-# changes with a window of 5?
+# changes with a window of 5? Keep the largest change of every weight in a
+# table `ex1_table`: one row per weight, named after its layer and weight
+# (`LSTM recurrent_kernel`, ...), one column per window (`window 1`,
+# `window 5`).
 # :::
 #
 # ```{solution-start} ch03-ex1
@@ -979,7 +983,14 @@ ex1_table.rename_axis("largest |after - before|")
 #
 # ```{solution-end}
 # ```
-#
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch03-ex1"):
+    checks.weights_moved(ex1_table, "window 1", "ex1_table",
+                         frozen="recurrent")
+    checks.weights_moved(ex1_table, "window 5", "ex1_table")
+
+# %% [markdown]
 # :::{exercise}
 # :label: ch03-ex2
 # Lu's CSI 300 training period contains the 2015 bubble, so the CSI 300 test
@@ -987,7 +998,8 @@ ex1_table.rename_axis("largest |after - before|")
 # the bubble instead (for example on 2016-01-04, still with 1200 training
 # rows), measure the share of scaled test inputs above 1 and compare the
 # price-target and log-return LSTMs with persistence. Does the scaling trap
-# appear on CSI 300 too?
+# appear on CSI 300 too? Keep the two data sets in `ex2_price` and
+# `ex2_return`, and the share of scaled test inputs above 1 in `ex2_above`.
 # :::
 #
 # ```{solution-start} ch03-ex2
@@ -1010,9 +1022,10 @@ ex2_return = prep.make_dataset(
     target_kind="log_return")
 assert np.array_equal(ex2_price.test.dates, ex2_return.test.dates)
 ex2_x = ex2_price.test.X[:, -1, 0]
+ex2_above = np.mean(ex2_x > 1)
 ex2_end = ex2_price.split.describe().loc["train", "last"]
 print(f"training rows end on {ex2_end}; scaled test inputs above 1: "
-      f"{np.mean(ex2_x > 1):.1%}, largest {ex2_x.max():.2f}")
+      f"{ex2_above:.1%}, largest {ex2_x.max():.2f}")
 ex2_runs = {
     f"LSTM, {name}": experiments.run(
         lu_build("LSTM"), ex2_ds, seeds=exercise_seeds, epochs=lu_epochs,
@@ -1042,7 +1055,19 @@ evaluation.format_table(
 #
 # ```{solution-end}
 # ```
-#
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch03-ex2"):
+    checks.training_rows(ex2_price, "ex2_price", rows=LU_TRAIN_ROWS,
+                         start="2016-01-04")
+    checks.fitted_on_training_rows(ex2_price, "ex2_price")
+    checks.fitted_on_training_rows(ex2_return, "ex2_return")
+    checks.same_test_rows(ex2_price, ex2_return, ("ex2_price", "ex2_return"))
+    checks.close(ex2_above, checks.share_of_scaled_inputs(ex2_price, above=1),
+                 "ex2_above",
+                 what="the share of scaled test inputs (close) above 1")
+
+# %% [markdown]
 # :::{exercise}
 # :label: ch03-ex3
 # Repeat the Huber-versus-MSE comparison with Keras' default `"huber"` loss

@@ -19,10 +19,13 @@ import jupytext
 import nbformat
 import pytest
 
+from stocklearn import teaching
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOURCES = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
 PARAMS = json.loads((ROOT / "tests" / "notebook_params.json").read_text())
+WRONG_ANSWERS = json.loads((ROOT / "tests" / "teaching_wrong_answers.json").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
 
 
@@ -136,8 +139,13 @@ def test_runs_with_the_tiny_parameter_set(path, tmp_path, monkeypatch):
     papermill = pytest.importorskip("papermill")
     # tiny results must not replace the fast profile's, which the verdict page reads
     monkeypatch.setenv("STOCKLEARN_RESULTS", str(tmp_path / "results"))
+    # after each graded exercise's check, a cell makes sure the check also rejects the
+    # student's stub and plausible wrong answers (stocklearn.teaching.with_check_trials)
+    source = tmp_path / "check_trials" / path.name
+    source.parent.mkdir()
+    nbformat.write(teaching.with_check_trials(path, WRONG_ANSWERS), source)
     papermill.execute_notebook(
-        str(path), str(tmp_path / path.name), parameters=PARAMS[path.name],
+        str(source), str(tmp_path / path.name), parameters=PARAMS[path.name],
         kernel_name="python3", cwd=str(path.parent), progress_bar=False,
     )
     # what a learner would see under the cells: no TensorFlow start-up noise
