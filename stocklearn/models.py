@@ -339,7 +339,8 @@ def resnet_lstm(
         ``(window, n_features)`` (``ds.input_shape``).
     width : float, default 1.0
         Multiplies the stage filters: 1 is the paper's 64-128-256-512;
-        0.5 and 0.25 train about 4 and 10 times faster.
+        0.5 and 0.25 have about a quarter and a sixteenth of its
+        convolution weights, and train that much faster.
     blocks : int, default 2
         Residual blocks per stage.
     pool_padding : {"same", "valid"}, default "same"
@@ -351,8 +352,8 @@ def resnet_lstm(
     bn_momentum : float, default 0.9
         Momentum of the batch normalisations' running mean and variance,
         which the trained model forecasts with. Keras' 0.99 needs several
-        hundred batches to forget their initial values (0 and 1); 500
-        windows in batches of 32 make 16 batches an epoch.
+        hundred batches to forget their initial values (0 and 1); a few
+        hundred windows in batches of 32 make about 15 batches an epoch.
     n_outputs : int, default 1
     loss : str or keras.losses.Loss, default "mse"
     learning_rate : float, default 1e-3
