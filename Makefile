@@ -107,3 +107,33 @@ benchmark: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# The course for a class (stocklearn/teaching.py; the teach extra brings otter-grader):
+#   make student   for every chapter a student notebook (solutions out, a stub cell per
+#                  exercise, the check cells kept) in _build/student/notebooks, its otter
+#                  autograder in _build/student/autograder, and the book without solutions
+#                  in _build/student/_build/html (it reuses the execution cache of make book)
+#   make grade SUBMISSIONS=folder   grade every notebook in the folder with otter-grader
+#                  (no Docker; the autograders are rebuilt from the chapters first): one
+#                  row per notebook, also in _build/grades.csv. Quicker:
+#                  make grade SUBMISSIONS=folder GRADE_ARGS="--param EPOCHS=2 --jobs 2"
+TEACH := $(VENV)/.teach-stamp
+SUBMISSIONS ?= submissions
+GRADE_ARGS ?=
+.PHONY: student grade
+
+$(TEACH): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[teach]"
+	touch $(TEACH)
+
+student: $(TEACH)
+	$(BIN)/python -m stocklearn.teaching student notebooks/[0-9]*.py --out _build/student
+	$(call jupyter_book,--config _build/student/_config.yml --toc _build/student/_toc.yml \
+		--path-output _build/student)
+	@echo "student notebooks: _build/student/notebooks; student book:" \
+		"_build/student/_build/html/index.html"
+
+grade: $(TEACH)
+	$(BIN)/python -m stocklearn.teaching student notebooks/[0-9]*.py --out _build/student
+	$(BIN)/python -m stocklearn.teaching grade $(SUBMISSIONS) --csv _build/grades.csv \
+		$(GRADE_ARGS)

@@ -55,7 +55,7 @@ plots.set_style()  # the course's figure style, also for the one-off figures
 
 # %% tags=["parameters"]
 PROFILE = None      # "fast" or "full"; None: $STOCKLEARN_PROFILE, else "fast"
-DATASET = "csi300"  # any name from data.list_datasets() (exploratory part)
+DATASET = "csi300"  # data.list_datasets() name, or a CSV file's path
 ONLINE = False      # True: also download live data (Yahoo, East Money)
 
 # %%
@@ -105,7 +105,7 @@ display(catalogue)
 
 # %%
 df = data.load(DATASET)
-meta = catalogue.loc[DATASET]
+meta = data.describe(DATASET)  # its row of the catalogue
 print(f"{meta.description}: {len(df)} trading days, "
       f"{df.index[0]:%Y-%m-%d} to {df.index[-1]:%Y-%m-%d}, "
       f"{meta.prices} prices in {meta.currency} ({meta.vendor})")

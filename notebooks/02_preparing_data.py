@@ -71,7 +71,7 @@ plots.set_style()  # the course's figure style, also for the one-off figures
 
 # %% tags=["parameters"]
 PROFILE = None      # "fast" or "full"; None: $STOCKLEARN_PROFILE, else "fast"
-DATASET = "csi300"  # any name from data.list_datasets()
+DATASET = "csi300"  # data.list_datasets() name, or a CSV file's path
 EPOCHS = None       # None: the profile's choice
 SEEDS = None        # None: the profile's seeds
 
@@ -80,7 +80,7 @@ profile = settings.get_profile(PROFILE)
 epochs = EPOCHS or profile.pick(fast=15, full=60)
 seeds = list(SEEDS or profile.seeds)
 df = data.load(DATASET)
-meta = data.list_datasets().loc[DATASET]
+meta = data.describe(DATASET)
 print(f"profile {profile.name}: {epochs} epochs, seeds {seeds}; "
       f"Keras backend {backend.BACKEND}")
 print(f"{meta.description}: {len(df)} rows, "

@@ -74,7 +74,8 @@ from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
 # %% tags=["parameters"]
 # "fast" or "full"; None: env STOCKLEARN_PROFILE, else "fast"
 PROFILE = None
-# series of the practical pipeline (last section): data.list_datasets()
+# series of the practical pipeline (last section): a data.list_datasets()
+# name, or a CSV file's path
 DATASET = "csi300"
 # None: the profile's choice; a number caps every training of the chapter
 EPOCHS = None
@@ -1119,6 +1120,7 @@ print(f"training loss per epoch, 2 x huber against MSE: largest relative "
 # `evaluation.score_dataset` (which takes a `(n_seeds, m)` array per
 # forecast) and decide whether the differences between MSE and Huber, and
 # between price and return targets, are larger than the spread over seeds.
+# Keep the score table in `ex4_scores`.
 # :::
 #
 # ```{solution-start} ch03-ex4
@@ -1166,7 +1168,13 @@ evaluation.format_table(
 #
 # ```{solution-end}
 # ```
-#
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch03-ex4"):
+    checks.score_table(ex4_scores, pipe_sets["price"], "ex4_scores",
+                       models=4, min_seeds=len(exercise_seeds))
+
+# %% [markdown]
 # :::{exercise}
 # :label: ch03-ex5
 # Set `DATASET = "nasdaq100"` and run the practical pipeline again. Which of

@@ -10,7 +10,7 @@ the exercise's solution (``solution-end``)::
 
 Each function below tests one property and raises :class:`CheckFailed` (an
 ``AssertionError``) with a message a student can act on; ``exercise`` names the
-exercise in that message and prints ``✓ <label>: n checks hold`` when all pass.
+exercise in that message and prints ``✓ <label>: all checks hold`` when all pass.
 The checks test *properties* of an answer (the right rows, no test row used to
 fit a scaler, a value that matches what the answer's own data imply), never one
 frozen number, so they hold for every data set the ``DATASET`` parameter picks.
@@ -95,7 +95,7 @@ def exercise(label: str, points: float = 1) -> Iterator[_Exercise]:
         raise CheckFailed(f"{label}: {err}") from None
     finally:
         _OPEN.remove(state)
-    print(f"✓ {label}: {len(state.passed)} checks hold")
+    print(f"✓ {label}: all checks hold")
 
 
 def _ok(what: str) -> None:
@@ -301,13 +301,15 @@ def share_of_scaled_inputs(ds, *, above: float = 1.0, part: str = "test",
 
 
 # --------------------------------------------------------------------------- scores
-def score_table(table, ds, name: str, *, models: int = 1) -> pd.DataFrame:
+def score_table(table, ds, name: str, *, models: int = 1,
+                min_seeds: int | None = None) -> pd.DataFrame:
     """``table`` scores at least ``models`` forecasts of ``ds``'s test rows, beside persistence.
 
     The table (as :func:`stocklearn.evaluation.score_dataset` makes it) needs
     an ``RMSE`` column with a ``persistence`` row, whose value must be the
     persistence RMSE on exactly the test rows of ``ds``; every RMSE must be a
-    positive number.
+    positive number. With ``min_seeds``, every forecast's ``seeds`` column
+    must count at least that many seeds.
     """
     from stocklearn import metrics
 
@@ -324,6 +326,12 @@ def score_table(table, ds, name: str, *, models: int = 1) -> pd.DataFrame:
     rmse = pd.to_numeric(table["RMSE"], errors="coerce")
     if not (np.isfinite(rmse).all() and (rmse > 0).all()):
         _fail(f"`{name}` has RMSE values that are not positive numbers")
+    if min_seeds is not None:
+        seeds = pd.to_numeric(table.loc[own, "seeds"], errors="coerce") \
+            if "seeds" in table.columns else pd.Series(0, index=own)
+        if (seeds.fillna(0) < min_seeds).any():
+            _fail(f"`{name}` scores forecasts of fewer than {min_seeds} seeds: score every "
+                  "seed's forecast (a (n_seeds, m) array per model)")
     want = metrics.rmse(ds.actual("test"), ds.previous("test"))
     if not np.isclose(rmse["persistence"], want, rtol=1e-6):
         _fail(f"the persistence RMSE in `{name}` is not the one on the test rows of the "

@@ -427,14 +427,20 @@ def _window(df: pd.DataFrame, start, end, what: str) -> pd.DataFrame:
     return out.copy()
 
 
+def _is_csv_path(name) -> bool:
+    return isinstance(name, os.PathLike) or str(name).lower().endswith(".csv")
+
+
 def load(name: str, start=None, end=None) -> pd.DataFrame:
-    """Load a bundled data set.
+    """Load a bundled data set, or a CSV file of your own.
 
     Parameters
     ----------
     name : str
         Data set name (``"csi300"``), or its symbol or an alias
-        (``"000300.SH"``, ``"^NDX"``); see :func:`list_datasets`.
+        (``"000300.SH"``, ``"^NDX"``); see :func:`list_datasets`. A path
+        ending in ``.csv`` is read with :func:`load_csv` instead, so a
+        chapter's ``DATASET`` parameter can name a student's own file.
     start, end : str or date, optional
         First and last date to keep, both inclusive.
 
@@ -450,8 +456,25 @@ def load(name: str, start=None, end=None) -> pd.DataFrame:
     DataError
         No rows between ``start`` and ``end``, or a damaged file.
     """
+    if _is_csv_path(name):
+        if not Path(name).is_file():
+            raise DataError(f"no such CSV file: {name!r}")
+        return _window(load_csv(name), start, end, f"file {str(name)!r}")
     key = _resolve(name)
     return _window(_read_bundled(key), start, end, f"data set {key!r}")
+
+
+def describe(name: str) -> pd.Series:
+    """The :func:`list_datasets` row of a data set; for a CSV file of your own, the same
+    fields from the file (description: its name; market, currency, vendor unknown).
+    """
+    if not _is_csv_path(name):
+        return list_datasets().loc[_resolve(name)]
+    df = load(name)
+    return pd.Series({"description": Path(name).name, "market": "?", "currency": "?",
+                      "prices": "as in the file", "first": df.index[0], "last": df.index[-1],
+                      "rows": len(df), "vendor": "your file", "symbol": Path(name).stem},
+                     name=str(name))
 
 
 def forward_adjust(df: pd.DataFrame, events: list[dict], *, tolerance: float = 0.005

@@ -246,3 +246,17 @@ def test_forward_adjust_skips_outside_events_and_rejects_bad_ones():
         data.forward_adjust(inside, [{**events[0], "date": "2020-07-25"}])  # a Saturday
     with pytest.raises(DataError, match="lacks"):
         data.forward_adjust(inside, [{"date": "2020-07-23"}])
+
+
+def test_load_and_describe_take_a_csv_path_too(tmp_path, bars):
+    """A chapter's DATASET parameter may name a student's own CSV file."""
+    path = tmp_path / "mine.csv"
+    bars.to_csv(path)
+    mine = data.load(str(path), start=bars.index[2])
+    pd.testing.assert_frame_equal(mine, bars.iloc[2:], check_freq=False)
+    row = data.describe(str(path))
+    assert row["rows"] == len(bars) and row["description"] == "mine.csv"
+    assert row["first"] == bars.index[0] and row["vendor"] == "your file"
+    assert data.describe("^NDX").equals(data.list_datasets().loc["nasdaq100"])
+    with pytest.raises(DataError, match="no such CSV file"):
+        data.load(str(tmp_path / "missing.csv"))
