@@ -616,13 +616,22 @@ def _grade_one(args) -> dict:
     path, chapter, zip_path, params = args
     from otter.api import grade_submission
 
+    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "STOCKLEARN_RESULTS")}
     with tempfile.TemporaryDirectory() as tmp:
         copy_path = Path(tmp) / f"{chapter}.ipynb"
         prepare_submission(Path(path), copy_path, params)
-        os.environ.setdefault("MPLBACKEND", "Agg")
-        # a submission's results must not replace the teacher's (see stocklearn.results)
+        # the kernel inherits these: no windows, and a submission's result tables must
+        # not replace the teacher's (see stocklearn.results)
+        os.environ["MPLBACKEND"] = "Agg"
         os.environ["STOCKLEARN_RESULTS"] = str(Path(tmp) / "results")
-        results = grade_submission(str(copy_path), str(zip_path), quiet=True)
+        try:
+            results = grade_submission(str(copy_path), str(zip_path), quiet=True)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
     row = {"submission": str(path), "chapter": chapter}
     for label, test in sorted(results.results.items()):
         row[label] = test.score
