@@ -189,14 +189,13 @@ def _tags(cell) -> list[str]:
 
 # --------------------------------------------------------------------------- student notebook
 STUDENT_NOTE = """\
-:::{{note}} Student edition
-This is the student edition of the chapter: the solutions are removed. Each
-exercise that asks for code has a code cell for your answer. After a graded
-exercise, run the **check** cell below your answer: it prints ✓ when your answer
-has the properties the exercise asks for, or says what is wrong. The checks work
-with any data set, so change `DATASET` in the parameters cell if your teacher
-gave you another series. Graded here: {graded}.
-:::"""
+> **Student edition.** The solutions are removed: each exercise that asks for code
+> has a code cell for your answer. After a graded exercise, run the **check** cell
+> below your answer: it prints ✓ when your answer has the properties the exercise
+> asks for, or says in one line what is wrong. The checks work with any data set,
+> so change `DATASET` in the parameters cell if your teacher gave you another
+> series (a name from `data.list_datasets()` or a CSV file). Graded exercises in
+> this chapter: {graded}."""
 
 
 def _stub(ex: Exercise) -> str:
