@@ -31,6 +31,8 @@ The backends side by side: ``benchmarks/results/epoch_times.csv``.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from stocklearn.backend import STEPS_PER_EXECUTION, keras
 
 layers = keras.layers
@@ -499,8 +501,10 @@ def associated_net(
 
     With ``gaps=True`` the low and high heads predict non-negative gaps
     (softplus) below and above the open, so low <= open <= high by
-    construction. That holds for the prices only when the three targets
-    share one scale (``make_dataset(..., shared_target_scale=True)``).
+    construction in the scaled units. It holds for the prices of any output
+    when the three targets share one scale
+    (``make_dataset(..., shared_target_scale=True)``); with one min-max
+    scale per target only inside the training range.
 
     Parameters
     ----------
@@ -550,3 +554,43 @@ def associated_net(
                         loss_weights={n: 1 / len(names) for n in names},
                         learning_rate=learning_rate,
                         jit_compile=jit_compile)
+
+
+def _sources(node) -> list[str]:
+    """Names of the layers whose outputs a (nested) inbound-node config reads."""
+    if isinstance(node, dict):
+        if node.get("class_name") == "__keras_tensor__":
+            return [node["config"]["keras_history"][0]]
+        return [s for value in node.values() for s in _sources(value)]
+    if isinstance(node, (list, tuple)):
+        return [s for value in node for s in _sources(value)]
+    return []
+
+
+def layer_table(model: keras.Model) -> pd.DataFrame:
+    """Every layer of a functional model with what it reads: a readable graph.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional model (e.g. :func:`associated_net`).
+
+    Returns
+    -------
+    DataFrame
+        Index ``layer`` (the layer names, inputs first); columns ``kind``
+        (the layer class), ``output`` (shape of one sample's output),
+        ``weights`` (count) and ``reads`` (the layers it takes its input
+        from, comma-separated).
+    """
+    rows = {}
+    for spec in model.get_config()["layers"]:
+        layer = model.get_layer(spec["name"])
+        shape = tuple(layer.output.shape)[1:]
+        rows[spec["name"]] = {
+            "kind": spec["class_name"],
+            "output": "x".join(str(d) for d in shape),
+            "weights": layer.count_params(),
+            "reads": ", ".join(dict.fromkeys(_sources(spec["inbound_nodes"]))),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("layer")

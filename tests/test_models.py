@@ -213,3 +213,13 @@ def test_associated_net_with_gaps_keeps_low_open_high_ordered():
     o, lo, hi = (keras.ops.convert_to_numpy(a)[:, 0] for a in model(x, training=False))
     assert (lo <= o).all() and (o <= hi).all()
     assert (o - lo).max() > 0 and (hi - o).max() > 0
+
+
+def test_layer_table_lists_what_each_layer_reads():
+    model = models.associated_net((W, F), units=(U,))
+    table = models.layer_table(model)
+    assert table.loc["branch2_concat", "reads"] == "open, branch2_dropout1"
+    assert table.loc["branch3_concat", "reads"] == "open, low, branch3_dropout1"
+    assert table.loc["window", "reads"] == "" and table.loc["window", "output"] == f"{W}x{F}"
+    assert table.loc["open", "kind"] == "Dense" and table.loc["high", "output"] == "1"
+    assert table["weights"].sum() == model.count_params()
