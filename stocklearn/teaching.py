@@ -485,7 +485,8 @@ def write_book_config(out: Path, *, config: Path = Path("_config.yml"),
     The book's own configuration with this module as an extra Sphinx extension
     (it drops every solution), the book's execution cache (the code is
     identical, so nothing executes again), a title that says "student edition",
-    and the table of contents without the instructor guide.
+    no copied sources, download or launch buttons (they lead to the notebooks
+    with solutions), and the table of contents without the instructor guide.
     """
     import yaml
 
@@ -496,6 +497,16 @@ def write_book_config(out: Path, *, config: Path = Path("_config.yml"),
     if "stocklearn.teaching" not in extensions:
         extensions.append("stocklearn.teaching")
     cfg.setdefault("execute", {})["cache"] = str(cache.resolve())
+    # nothing on a page may lead back to a notebook with solutions: no copied sources
+    # (the download button offers them), no Binder/Colab buttons (they open the
+    # repository's notebooks)
+    conf = sphinx.setdefault("config", {})
+    conf["html_copy_source"] = False
+    cfg.pop("launch_buttons", None)
+    theme = conf.get("html_theme_options")
+    if isinstance(theme, dict):
+        theme.pop("launch_buttons", None)
+        theme["use_download_button"] = False
     toc_data = yaml.safe_load(toc.read_text())
     for key in ("parts", "chapters", "sections"):
         if key in toc_data:

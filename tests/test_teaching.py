@@ -238,6 +238,9 @@ def test_student_book_config_reuses_the_cache_and_leaves_out_the_guide(tmp_path,
     assert "stocklearn.teaching" in cfg["sphinx"]["extra_extensions"]
     assert cfg["execute"]["cache"] == str((ROOT / "_build" / ".jupyter_cache").resolve())
     assert "student edition" in cfg["title"]
+    assert cfg["sphinx"]["config"]["html_copy_source"] is False
+    theme = cfg["sphinx"]["config"].get("html_theme_options", {})
+    assert "launch_buttons" not in theme and "launch_buttons" not in cfg
     assert teaching.INSTRUCTOR_GUIDE not in toc
     pages = re.findall(r"file: (\S+)", (ROOT / "_toc.yml").read_text())
     assert re.findall(r"file: (\S+)", toc) == [p for p in pages if p != teaching.INSTRUCTOR_GUIDE]
