@@ -514,7 +514,9 @@ class Network:
     validation slice when ``patience`` is set) and forecasts the test
     windows in prices. The compiled model is kept and reused for the next
     data set of the same input shape (see :meth:`model`), because building
-    and compiling cost more than a fold's training.
+    and compiling cost more than a fold's training. So ``build`` must
+    depend on the data set only through ``ds.input_shape``: use another
+    builder for another target kind or output.
 
     Attributes
     ----------
@@ -601,15 +603,16 @@ def _initial_model(build: Callable[[Dataset], Any], ds: Dataset, seed: int,
     a small network on one fold. So one compiled model is kept per builder
     and input shape, with the initial state of every seed it was asked for
     (a model built with that seed, copied); each fit starts from such a copy.
-    A newly compiled model is first trained briefly by ``warm_up`` (the first
-    fit of a Keras model draws its shuffles from NumPy differently from the
-    later ones), and :func:`~stocklearn.settings.set_seed` is called just
-    before every fit: a fold's forecast does not depend on what ran before
-    it, nor on the process it ran in.
+    On JAX and PyTorch a newly compiled model is first trained briefly by
+    ``warm_up`` (there the first fit of a Keras model draws its shuffles
+    differently from the later ones; TensorFlow's shuffles follow its seed
+    alone). :func:`~stocklearn.settings.set_seed` is called just before
+    every fit, so a fold's forecast does not depend on what ran before it,
+    nor on the process it ran in.
     """
     import gc
 
-    from stocklearn.backend import keras
+    from stocklearn.backend import BACKEND, keras
 
     key = (_builder_key(build), tuple(ds.input_shape))
     entry = _models.get(key)
@@ -623,7 +626,8 @@ def _initial_model(build: Callable[[Dataset], Any], ds: Dataset, seed: int,
         model, initial = _new_state(build, ds, seed)
         entry = [build, model, {int(seed): initial}]
         _models[key] = entry
-        warm_up(model)
+        if BACKEND != "tensorflow":
+            warm_up(model)
     _, model, initial = entry
     if int(seed) not in initial:
         initial[int(seed)] = _new_state(build, ds, seed)[1]
