@@ -128,6 +128,7 @@ $(TEACH): $(STAMP) pyproject.toml
 
 student: $(TEACH)
 	$(BIN)/python -m stocklearn.teaching student notebooks/[0-9]*.py --out _build/student
+	rm -rf _build/student/_build/html  # no page or source left from an older build
 	$(call jupyter_book,--config _build/student/_config.yml --toc _build/student/_toc.yml \
 		--path-output _build/student)
 	@echo "student notebooks: _build/student/notebooks; student book:" \
