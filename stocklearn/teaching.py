@@ -493,6 +493,12 @@ def write_book_config(out: Path, *, config: Path = Path("_config.yml"),
     cfg = yaml.safe_load(config.read_text())
     cfg["title"] = f"{cfg.get('title', 'StockLearn')} (student edition)"
     sphinx = cfg.setdefault("sphinx", {})
+    # Jupyter Book finds local extensions relative to the configuration file
+    local = sphinx.get("local_extensions") or {}
+    sphinx["local_extensions"] = {name: str((config.parent / path).resolve())
+                                  for name, path in local.items()} or None
+    if sphinx["local_extensions"] is None:
+        del sphinx["local_extensions"]
     extensions = sphinx.setdefault("extra_extensions", [])
     if "stocklearn.teaching" not in extensions:
         extensions.append("stocklearn.teaching")

@@ -238,6 +238,8 @@ def test_student_book_config_reuses_the_cache_and_leaves_out_the_guide(tmp_path,
     assert "stocklearn.teaching" in cfg["sphinx"]["extra_extensions"]
     assert cfg["execute"]["cache"] == str((ROOT / "_build" / ".jupyter_cache").resolve())
     assert "student edition" in cfg["title"]
+    for path in (cfg["sphinx"].get("local_extensions") or {}).values():
+        assert Path(path).is_absolute() and Path(path).is_dir()
     assert cfg["sphinx"]["config"]["html_copy_source"] is False
     theme = cfg["sphinx"]["config"].get("html_theme_options", {})
     assert "launch_buttons" not in theme and "launch_buttons" not in cfg
