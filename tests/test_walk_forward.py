@@ -166,3 +166,15 @@ def test_the_same_numbers_in_this_process_and_on_loky(frame, network_args):
     there = evaluation.walk_forward(frame, **network_args, backend="loky", n_jobs=2)
     for name, values in here.forecasts.items():
         np.testing.assert_array_equal(there.forecasts[name], values)
+
+
+def test_a_stored_walk_forward_is_read_back(frame, tmp_path):
+    args = {"first_test": 400, "step": 40, "window": 3, "store": tmp_path}
+    first = evaluation.walk_forward(frame, {"drift": baselines.drift}, **args)
+    assert len(list(tmp_path.glob("*.joblib"))) == 2 * len(first.folds)  # + persistence
+    again = evaluation.walk_forward(frame, {"drift": baselines.drift}, **args)
+    np.testing.assert_array_equal(again.forecasts["drift"], first.forecasts["drift"])
+    pd.testing.assert_series_equal(again.runs["seconds"], first.runs["seconds"])  # not redone
+    other = evaluation.walk_forward(frame, {"drift": partial(baselines.moving_average, n=3)},
+                                    **args)  # same name, another forecaster: run afresh
+    assert not np.allclose(other.forecasts["drift"], first.forecasts["drift"])
