@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stocklearn import models
-from stocklearn.backend import keras
+from stocklearn.backend import STEPS_PER_EXECUTION, keras
 from stocklearn.settings import set_seed
 
 W, F, U = 5, 3, 4  # window, features, units
@@ -223,3 +223,10 @@ def test_layer_table_lists_what_each_layer_reads():
     assert table.loc["window", "reads"] == "" and table.loc["window", "output"] == f"{W}x{F}"
     assert table.loc["open", "kind"] == "Dense" and table.loc["high", "output"] == "1"
     assert table["weights"].sum() == model.count_params()
+
+
+def test_steps_per_execution_of_the_recurrent_builders():
+    assert models.drnn((W, F), units=(U,)).steps_per_execution == 1
+    assert models.associated_net((W, F), units=(U,)).steps_per_execution == 1
+    assert models.lstm((W, F), units=U, steps_per_execution=1).steps_per_execution == 1
+    assert models.lstm((W, F), units=U).steps_per_execution == STEPS_PER_EXECUTION
