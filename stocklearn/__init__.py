@@ -3,7 +3,8 @@
 Submodules, in the order data flows through them: ``settings`` (profiles,
 seeds), ``data`` (bundled series, files, validation), ``fetch`` (live data),
 ``prep``, ``features``, ``metrics``, ``baselines``, ``backend`` (Keras),
-``models``, ``training``, ``evaluation``, ``experiments``, ``sklearn_models``
+``models``, ``training``, ``evaluation`` (scores, walk-forward), ``backtest``
+(positions, costs, equity), ``experiments``, ``sklearn_models``
 (SVR, MLP on the flattened window), ``tuning`` (particle swarm), ``grid`` (many
 runs, resumable, fanned out), ``papers``, ``results`` (for the verdict
 page), ``plots``. Importing the package does not import Keras or TensorFlow; only
