@@ -62,7 +62,8 @@ def run_one(backend: str, profile: str, keras_backend: str, jobs: int | None,
         wall = time.perf_counter() - start
         nn1_runs, nn1_s, nn2_runs, nn2_s = grid_times(out)
     return {"profile": profile, "keras_backend": keras_backend, "grid_backend": backend,
-            "jobs": jobs or os.cpu_count(), "nn1_runs": nn1_runs, "nn2_runs": nn2_runs,
+            "jobs": 1 if backend == "none" else (jobs or os.cpu_count()),
+            "nn1_runs": nn1_runs, "nn2_runs": nn2_runs,
             "nn1_s": nn1_s, "nn2_s": nn2_s, "grid_s": nn1_s + nn2_s,
             "chapter_wall_s": round(wall, 1), "cpus": os.cpu_count(),
             "machine": platform.machine(), "date": date.today().isoformat()}

@@ -360,7 +360,8 @@ pd.DataFrame(scale_rows).T.round(2)
 # fit is shared by all second stages of the same seed, so the grid runs in
 # two stages as the method does. `GRID_BACKEND` chooses where the runs go;
 # every run is seeded from its own seed, so the rows are the same wherever
-# they run (a test of the package checks that on a Dask cluster).
+# they run (the package's tests check that on a Dask cluster and on local
+# processes).
 
 # %%
 display(Code(inspect.getsource(error_correction.first_stage),
@@ -371,8 +372,9 @@ def grid_store(stage):
     """A folder per stage and setting, so that stale runs are never read."""
     if GRID_STORE is None:
         return None
-    key = (f"{stage}-{profile.name}-w{WINDOW}-k{ERROR_WINDOW}-h{HOLDOUT}"
-           f"-u{UNITS}-b{BATCH_SIZE}-e{nn1_epochs}-{nn2_epochs}")
+    key = (f"{stage}-{profile.name}-{keras.backend.backend()}-w{WINDOW}"
+           f"-k{ERROR_WINDOW}-h{HOLDOUT}-u{UNITS}-b{BATCH_SIZE}"
+           f"-e{nn1_epochs}-{nn2_epochs}")
     return Path(GRID_STORE) / key
 
 
