@@ -140,6 +140,11 @@ def test_the_stages_run_as_a_grid(ds):
         ("MLP", 0), ("MLP", 1), ("GRU", 0), ("GRU", 1)]
     again = grid.run(stage1, [{"nn1": "GRU"}], seeds=[1])
     np.testing.assert_array_equal(again["nn1 forecast"].iloc[0], table["nn1 forecast"].iloc[3])
+    # other processes, each with its own training copies: the same numbers
+    there = grid.run(stage1, grid.configurations(nn1=["MLP", "GRU"]), seeds=[0, 1],
+                     backend="loky", n_jobs=2)
+    for here_f, there_f in zip(table["nn1 forecast"], there["nn1 forecast"], strict=True):
+        np.testing.assert_array_equal(here_f, there_f)
 
 
 def test_score_as_the_paper_reports_it():
