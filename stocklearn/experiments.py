@@ -84,6 +84,7 @@ def run(
     keep_model: bool = False,
     verbose: int = 0,
     persistence_columns: Mapping[str, str] | None = None,
+    predict_batch_size: int = 1024,
 ) -> Experiment:
     """Train ``build`` on ``ds`` once per seed; score train and test beside the baselines.
 
@@ -105,6 +106,9 @@ def run(
     persistence_columns : mapping of target to column, optional
         Each target's persistence forecast, as in
         :func:`~stocklearn.evaluation.score_dataset` (e.g. ``{"open": "close"}``).
+    predict_batch_size : int, default 1024
+        Windows per batch when forecasting
+        (:func:`stocklearn.training.train_and_forecast`).
 
     Returns
     -------
@@ -116,7 +120,8 @@ def run(
     runs = repeat(
         lambda seed: train_and_forecast(
             build, ds, epochs=epochs, batch_size=batch_size, patience=patience, seed=seed,
-            verbose=verbose, keep_model=keep_model and seed == seeds[0]),
+            verbose=verbose, keep_model=keep_model and seed == seeds[0],
+            predict_batch_size=predict_batch_size),
         seeds)
     scores = {part: score_dataset(ds, {"model": runs.arrays[f"{part}_pred"]}, part,
                                   persistence_columns=persistence_columns)

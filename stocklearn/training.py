@@ -186,6 +186,7 @@ def train_and_forecast(
     seed: int,
     verbose: int = 0,
     keep_model: bool = True,
+    predict_batch_size: int = 1024,
 ) -> dict[str, Any]:
     """Seed, build, fit, and forecast the training and test windows in prices.
 
@@ -205,6 +206,10 @@ def train_and_forecast(
     keep_model : bool, default True
         Return the trained model too. Each kept model holds some tens of MB
         of TensorFlow state: over many seeds keep only the one you need.
+    predict_batch_size : int, default 1024
+        Windows per batch when forecasting. Large batches are fast for small
+        networks; a wide convolutional network needs its activations for the
+        whole batch at once, so give it its training batch size.
 
     Returns
     -------
@@ -223,8 +228,10 @@ def train_and_forecast(
     fit_seconds = time.perf_counter() - start
     result = {
         "history": history.history,
-        "train_pred": ds.to_price(predict(model, ds.train.X), "train"),
-        "test_pred": ds.to_price(predict(model, ds.test.X), "test"),
+        "train_pred": ds.to_price(
+            predict(model, ds.train.X, batch_size=predict_batch_size), "train"),
+        "test_pred": ds.to_price(
+            predict(model, ds.test.X, batch_size=predict_batch_size), "test"),
         "fit_seconds": fit_seconds,
     }
     if keep_model:

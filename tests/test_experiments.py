@@ -61,3 +61,10 @@ def test_run_with_several_targets(csi300):
     pd.testing.assert_frame_equal(table, expected)
     assert table.loc[("open", "persistence"), "MAE"] == pytest.approx(
         np.mean(np.abs(ds.actual("test")[:, 0] - rows["close"].to_numpy()[ds.test.last_input_pos])))
+
+
+def test_predict_batch_size_changes_memory_not_forecasts(ds):
+    a = experiments.run(_build, ds, seeds=[1], epochs=1)
+    b = experiments.run(_build, ds, seeds=[1], epochs=1, predict_batch_size=7)
+    np.testing.assert_allclose(a.forecasts("test"), b.forecasts("test"), rtol=1e-5)
+    np.testing.assert_allclose(a.forecasts("train"), b.forecasts("train"), rtol=1e-5)
