@@ -88,7 +88,7 @@ PROFILE = None
 DATASET = "sse_composite"
 # None: the profile's choice; a number sets the epochs of every training
 EPOCHS = None
-# None: the profile's seeds in "fast", its first 3 in "full"
+# None: the profile's first seed in "fast", its first 2 in "full"
 SEEDS = None
 # the paper's data sets to reproduce; None: all three ("000001.SH", ...)
 SERIES = None
@@ -106,14 +106,14 @@ LEARNING_RATE = 1e-3  # Adam's default: ASSUMPTION
 profile = settings.get_profile(PROFILE)
 ding = papers.SETTINGS["ding2020"]  # what the paper states
 seeds = (tuple(SEEDS) if SEEDS is not None
-         else profile.pick(fast=profile.seeds, full=profile.seeds[:3]))
+         else profile.pick(fast=profile.seeds[:1], full=profile.seeds[:2]))
 side_seeds = seeds[:1]  # window study and side studies: one seed
 codes = list(SERIES) if SERIES is not None else list(ding["rows"])
 UNITS = tuple(UNITS)
-epochs = EPOCHS or profile.pick(fast=2, full=12)
+epochs = EPOCHS or profile.pick(fast=2, full=10)
 windows = (tuple(WINDOWS) if WINDOWS is not None
            else profile.pick(fast=(5, 20), full=ding["windows"]))
-window_epochs = WINDOW_EPOCHS or EPOCHS or profile.pick(fast=2, full=12)
+window_epochs = WINDOW_EPOCHS or EPOCHS or profile.pick(fast=2, full=10)
 chapter_start = time.perf_counter()
 print(f"profile {profile.name}, Keras backend {keras.backend.backend()}")
 print(f"reproduction: {codes}, seeds {seeds}, {epochs} epochs (the "
@@ -129,8 +129,8 @@ print(f"window study: windows {windows}, {window_epochs} epochs, seeds "
 #
 # {cite}`ding2020` use three series: the Shanghai Composite index
 # (000001.SH), PetroChina (601857.SH) and ZTE (000063.SZ), each from its
-# first trading day, with the row counts printed below. Chapter 1 matched
-# those counts to the bundled series (see the data provenance appendix). The
+# first trading day, with the row counts printed below. The data provenance
+# appendix finds the last date of each count in the bundled series. The
 # paper feeds seven daily attributes to its networks, but the table that
 # named them was lost; we assume the open, high, low, close, volume, the
 # change of the close from the previous day and its percentage change
@@ -667,18 +667,27 @@ wins = (high["Assoc. Net"] < high["DRNN"]).sum()
 print(f"the paper's claim that the associated net forecasts the high "
       f"best: it beats the DRNN on the high in {wins} of {len(high)} "
       "series here")
+linear_wins = [f"{name} {target}" for (name, target), row in mae.iterrows()
+               if row["linear"] < row["persistence"]
+               and dm.loc[(name, target), "linear"] < 0.05]
+print(f"linear baseline significantly better than persistence in "
+      f"{len(linear_wins)} of {len(mae)} cells: "
+      + (", ".join(linear_wins) or "none"))
 
 # %% [markdown]
 # In plain words: the three networks clear the paper's accuracy bar, and
 # the plots look like good forecasts, because they follow the price level.
-# In prices none of them is better than repeating today's value, and
-# typically they are several times worse; the differences the paper reports
-# between the three networks are differences between forecasts that lose to
-# the naive one. With our few epochs the networks are further from
-# persistence than a long training would leave them, and the ranking between
-# them changes with the seed and the number of epochs. Longer training
-# moves a network towards persistence, not past it: the linear baseline,
-# which can represent persistence exactly, stays close to it.
+# In prices none of them is better than repeating today's value (the lines
+# above give the ratios), and the differences the paper reports between the
+# three networks are differences between forecasts that lose to the naive
+# one. With our few epochs the networks are further from persistence than a
+# long training would leave them, and the ranking between them changes with
+# the seed and the number of epochs; that is a limit of this reproduction,
+# and `EPOCHS` lifts it. The linear baseline shows what the same inputs can
+# give a simple model fitted to its optimum: where it beats persistence (the
+# last line), it is on the day's extremes, whose naive forecast is weaker
+# than the open's, and by a margin far smaller than the gap between the
+# networks and persistence.
 #
 # The rows for the course's verdict page: the associated net's MAE for each
 # series and price. The paper reports no MAE in prices; what its claim
