@@ -402,7 +402,7 @@ for window in windows:
     ds_w = prep.make_dataset(study_frame, study_split, features=INPUTS,
                              targets=TARGETS, window=window)
     for seed in side_seeds:
-        keras.backend.clear_session()
+        training.release_memory()  # the previous model's memory
         settings.set_seed(seed)
         history = training.fit(assoc_build(ds_w), ds_w,
                                epochs=window_epochs, batch_size=BATCH_SIZE)
@@ -1069,15 +1069,17 @@ for label, (before, after) in pairs.items():
 # %% [markdown]
 # The known open is worth a lot for the high: the linear model's error
 # falls by a large share, and the plain "open + mean gap", which needs no
-# training, competes with everything else in the table. The reason is
-# simple: the overnight move, from today's close to tomorrow's open, is a
-# large part of the distance between today's high and tomorrow's high, and
-# knowing the open removes it. The networks gain as well, less reliably
-# with our short training (compare the two DRNN rows and their spread). This
-# also puts the associated net's third branch in perspective: the
-# information it was designed to exploit, the day's open, helps a great deal
-# once it is a *fact*; fed in as a forecast made the evening before, it is
-# not better than today's close, which the network already reads.
+# training, beats persistence by a similar share. The reason is simple: the
+# overnight move, from today's close to tomorrow's open, is a large part of
+# the distance between today's high and tomorrow's high, and knowing the
+# open removes it. The DRNN, with our short training, does not reliably
+# turn the extra input into a smaller error (compare its two rows): a
+# network that is several times worse than persistence has a bigger problem
+# than a missing input. This also puts the associated net's third branch in
+# perspective: the information it was designed to exploit, the day's open,
+# helps a great deal once it is a *fact*; fed in as a forecast made the
+# evening before, it adds nothing to today's close, which the network
+# already reads.
 #
 # Keep the two tasks apart when reading results elsewhere: a "next-day high"
 # forecast that beats persistence by a wide margin may simply be using the

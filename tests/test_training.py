@@ -13,6 +13,7 @@ from stocklearn.training import (
     fit,
     fit_targets,
     predict,
+    release_memory,
     repeat,
     train_and_forecast,
 )
@@ -177,3 +178,11 @@ def test_multi_output_model_trains_on_named_targets(rows):
                          window=5)
     with pytest.raises(ValueError, match="same order"):
         fit(models.associated_net(wrong.input_shape, units=(4,)), wrong, epochs=1)
+
+
+def test_release_memory_clears_keras_state():
+    names = []
+    for _ in range(2):
+        release_memory()
+        names.append(models.lstm((5, 2), units=4).layers[0].name)
+    assert names[0] == names[1]  # layer names start afresh after each release
