@@ -52,9 +52,9 @@ sync: $(STAMP)
 KERAS_TESTS := tests/test_models.py tests/test_training.py tests/test_experiments.py \
 	tests/test_notebooks.py
 test: $(STAMP) $(TORCH) lint
-	KERAS_BACKEND=tensorflow STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 --dist loadgroup \
+	KERAS_BACKEND=tensorflow STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 \
 		--durations=15 --nbval-lax --nbval-cell-timeout=1200 --ignore=tests/book tests notebooks
-	KERAS_BACKEND=jax STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 --dist loadgroup \
+	KERAS_BACKEND=jax STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 \
 		--durations=5 $(KERAS_TESTS)
 
 # The execution cache keys on the notebooks' code only: start it afresh when the

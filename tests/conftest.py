@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from stocklearn import data
 
@@ -44,14 +45,21 @@ def close_figures():
     plt.close("all")
 
 
-# The chapters' tiny papermill runs are independent and slow: they spread over the
-# xdist workers. Everything else keeps to one worker per file (a notebook's nbval
-# cells share one kernel; test modules share module-scoped fixtures). `make test`
-# runs pytest with `--dist loadgroup`, which reads these groups.
-SPREAD = {"test_runs_with_the_tiny_parameter_set"}
+# The chapters' tiny papermill runs are independent and slow: each is a work unit of
+# its own, spread over the xdist workers. Everything else goes to a worker one file
+# at a time (a notebook's nbval cells share one kernel; test modules share
+# module-scoped fixtures). xdist's own `--dist loadgroup` does not group on
+# pytest 9.2 (it renames `item._nodeid`, which pytest no longer reads), so the
+# rule is a scheduler of our own.
+SPREAD = "::test_runs_with_the_tiny_parameter_set["
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if getattr(item, "originalname", None) not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))
+class FileScheduling(LoadScopeScheduling):
+    """xdist work units: one per test file or notebook, one per tiny chapter run."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return nodeid if SPREAD in nodeid else nodeid.split("::", 1)[0]
+
+
+def pytest_xdist_make_scheduler(config, log):
+    return FileScheduling(config, log)
