@@ -611,9 +611,8 @@ def _initial_model(build: Callable[[Dataset], Any], ds: Dataset, seed: int,
     every fit, so a fold's forecast does not depend on what ran before it,
     nor on the process it ran in.
     """
-    import gc
-
-    from stocklearn.backend import BACKEND, keras
+    from stocklearn import training
+    from stocklearn.backend import BACKEND
 
     key = (_builder_key(build), tuple(ds.input_shape))
     entry = _models.get(key)
@@ -622,8 +621,7 @@ def _initial_model(build: Callable[[Dataset], Any], ds: Dataset, seed: int,
     if entry is None:
         if len(_models) >= MODEL_CACHE:
             _models.clear()
-            keras.backend.clear_session()
-            gc.collect()
+            training.release_memory()
         model, initial = _new_state(build, ds, seed)
         entry = [build, model, {int(seed): initial}]
         _models[key] = entry

@@ -22,7 +22,7 @@ from stocklearn.backend import keras
 from stocklearn.metrics import rmse
 from stocklearn.prep import Dataset
 from stocklearn.settings import set_seed
-from stocklearn.training import fit, predict
+from stocklearn.training import fit, predict, release_memory
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def validation_rmse(
     if len(ds.val) == 0:
         raise ValueError("validation_rmse needs a validation slice; split "
                          "with val=...")
-    keras.backend.clear_session()
+    release_memory()
     set_seed(seed)
     model = build(ds)
     fit(model, ds, epochs=epochs, batch_size=batch_size)

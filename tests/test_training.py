@@ -1,5 +1,6 @@
 """Seeds, profiles, repeats, and training that never sees the test part."""
 
+import gc
 import random
 from dataclasses import replace
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from stocklearn import models
+from stocklearn.backend import BACKEND
 from stocklearn.prep import chronological_split, make_dataset
 from stocklearn.settings import set_seed
 from stocklearn.training import (
@@ -186,3 +188,20 @@ def test_release_memory_clears_keras_state():
         release_memory()
         names.append(models.lstm((5, 2), units=4).layers[0].name)
     assert names[0] == names[1]  # layer names start afresh after each release
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="TensorFlow's traced graphs")
+def test_release_memory_frees_the_graphs_a_fit_traced():
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def graphs() -> int:
+        release_memory()
+        return sum(isinstance(o, FuncGraph) for o in gc.get_objects())
+
+    before = graphs()
+    x = np.random.default_rng(0).random((64, 5, 2), dtype=np.float32)
+    model = models.lstm((5, 2), units=4)
+    model.fit(x, x[:, -1, 0], epochs=1, batch_size=32, verbose=0)
+    assert sum(isinstance(o, FuncGraph) for o in gc.get_objects()) > before
+    del model
+    assert graphs() == before  # TensorFlow's gradient registry no longer holds them
