@@ -181,8 +181,10 @@ def predict(model: keras.Model, X: np.ndarray, *, batch_size: int = 1024) -> np.
 def release_memory() -> None:
     """Clear Keras' global state, drop TensorFlow's stale gradients, and return freed memory.
 
-    Called before every training run of :func:`train_and_forecast`. Three
-    leaks would otherwise add up over the dozens of models of a chapter:
+    Called before every training run of :func:`train_and_forecast` and
+    :func:`stocklearn.tuning.validation_rmse`, and when the walk-forward
+    model cache of :mod:`stocklearn.evaluation` starts afresh. Three leaks
+    would otherwise add up over the dozens of models of a chapter:
 
     * Keras' global state (layer names, the default graph): cleared by
       ``keras.backend.clear_session``.
