@@ -1,7 +1,8 @@
 # StockLearn: two commands do all the set-up on a fresh machine.
 #   make book   create .venv, install, execute every chapter, build _build/html
-#   make test   create .venv, install, lint, unit/property tests, execute every notebook twice
-#               on TensorFlow, then the training tests and the tiny runs again on JAX
+#   make test   create .venv, install, lint, unit/property tests and every chapter (tiny
+#               parameters) on TensorFlow, then the tests that depend on Keras on JAX
+#   make test-quick  the tests that need neither Keras nor more than a few seconds
 # and, for the book as readers get it:
 #   make check-book  build the book, then read every page in headless Chromium (offline),
 #                    lint the publishing workflow, and check Colab's first cell
@@ -12,7 +13,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-TORCH  := $(VENV)/.torch-stamp
 KERAS_BACKEND ?= tensorflow
 export PYTHONHASHSEED := 0
 
@@ -21,7 +21,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test lint sync book check-book lint-workflows pdf benchmark clean
+.PHONY: install test test-quick lint sync book check-book lint-workflows pdf benchmark clean
 
 install: $(STAMP)
 
@@ -30,11 +30,6 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[test,book,jax]"
 	touch $(STAMP)
-
-# PyTorch only for the tests (test_backends checks the chapters' models on it).
-$(TORCH): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[torch]"
-	touch $(TORCH)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -45,32 +40,38 @@ sync: $(STAMP)
 	$(BIN)/jupytext --quiet --update --to ipynb notebooks/[0-9]*.py
 	$(BIN)/nbstripout --keep-id notebooks/[0-9]*.ipynb
 
-# Unit and property tests, then every notebook twice: nbval (fast profile) and
-# papermill with the tiny parameter set of tests/notebook_params.json. Then the
-# tests that train (models, training, experiments, the tiny chapter runs) once
-# more on JAX; test_backends runs every backend in fresh processes by itself.
-KERAS_TESTS := tests/test_models.py tests/test_training.py tests/test_experiments.py \
-	tests/test_notebooks.py
-test: $(STAMP) $(TORCH) lint
-	KERAS_BACKEND=tensorflow STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 \
-		--durations=15 --nbval-lax --nbval-cell-timeout=1200 --ignore=tests/book tests notebooks
-	KERAS_BACKEND=jax STOCKLEARN_PROFILE=fast $(BIN)/pytest -q -n 2 \
-		--durations=5 $(KERAS_TESTS)
+# Tests (markers in tests/conftest.py; `make test` in about 7 minutes on 2 cores):
+#   1. everything on TensorFlow: unit and property tests, every chapter once with the
+#      tiny parameter set of tests/notebook_params.json and its exercise checks, the
+#      teaching tests, the cross-backend determinism test (tests/test_backends.py:
+#      each installed backend in fresh processes);
+#   2. the tests marked `keras` (they train or build a Keras model) again on JAX.
+# The fast profile of every chapter is executed by `make check-book` (.ci/run runs both).
+# PyTorch is not installed here: the weekly workflow runs test_backends with it.
+# `make test-quick`: what needs neither Keras nor more than a few seconds (~20 s).
+PYTEST := $(BIN)/pytest -q -n 2 --ignore=tests/book
+test: $(STAMP) lint
+	KERAS_BACKEND=tensorflow $(PYTEST) --durations=10 tests
+	KERAS_BACKEND=jax $(PYTEST) --durations=5 -m keras tests
 
-# The execution cache keys on the notebooks' code only: start it afresh when the
-# profile or the backend differs from the last build's. HTML and PDF share it.
-# Chapters not in the cache are executed first, JOBS at a time, then the build
-# renders them (book/_ext/execute_chapters.py).
+test-quick: $(STAMP) lint
+	$(PYTEST) -m "not keras and not slow" tests
+
+# The execution cache: jupyter-cache keys each chapter on its code, and
+# book/_ext/execute_chapters.py starts it afresh when the package's source, the
+# shipped data, the profile or the backend changed (a digest in the cache
+# folder). The chapters' verdict rows live in the cache folder too
+# (STOCKLEARN_RESULTS), so they travel with it. Chapters not in the cache are
+# executed first, JOBS at a time, then the build renders them. HTML and PDF
+# share the cache.
 JOBS ?= 2
 PROFILE_NOW = $${STOCKLEARN_PROFILE:-fast}
+BOOK_RESULTS := $(CURDIR)/_build/.jupyter_cache/results
 define jupyter_book
-	@settings="$(PROFILE_NOW) $(KERAS_BACKEND)"; \
-	if [ "$$(cat _build/.executed-with 2>/dev/null)" != "$$settings" ]; then \
-		rm -rf _build/.jupyter_cache; fi; \
-	export STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND); \
+	@export STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND) \
+		STOCKLEARN_RESULTS=$(BOOK_RESULTS); \
 	$(BIN)/python book/_ext/execute_chapters.py --jobs $(JOBS) notebooks/[0-9]*.ipynb && \
-	$(BIN)/jupyter-book build . -W -n --keep-going $(1) && \
-	echo "$$settings" > _build/.executed-with
+	$(BIN)/jupyter-book build . -W -n --keep-going $(1)
 endef
 
 book: $(STAMP)

@@ -23,6 +23,8 @@ everywhere:
 * :func:`seed_backend` seeds the backend and, on TensorFlow, turns on
   deterministic ops (JAX and PyTorch are deterministic on a CPU as they are).
 * :data:`STEPS_PER_EXECUTION`: batches per call into the backend.
+* On JAX, compiled training steps are cached on disk (:data:`JAX_CACHE_DIR`),
+  so that the many same-shaped models of a chapter compile once.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 BACKENDS = ("tensorflow", "jax", "torch")
+JAX_CACHE_DIR = "~/.cache/stocklearn/jax"
+"""Where JAX keeps compiled training steps (see below); not used by other backends."""
 
 
 @contextlib.contextmanager
@@ -59,6 +63,17 @@ def _quiet_stderr():
 _chosen = os.environ.get("KERAS_BACKEND", "tensorflow")
 if _chosen not in BACKENDS:
     raise ValueError(f"KERAS_BACKEND={_chosen!r}: the course runs on one of {BACKENDS}")
+
+if _chosen == "jax":
+    # JAX compiles every new model's training step with XLA, which costs more
+    # than the epochs of the course's small networks. Compiled steps are kept
+    # on disk and reused by the next model of the same shape, in this process
+    # and in later ones (the same executable: the same numbers). An explicit
+    # JAX_COMPILATION_CACHE_DIR (an empty one: no cache) wins.
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
+                          os.path.expanduser(JAX_CACHE_DIR))
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 
 with _quiet_stderr():
     try:

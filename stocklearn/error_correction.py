@@ -112,6 +112,11 @@ def _runner(kind: str, shape: tuple[int, int], units: int,
         model.optimizer.build(model.trainable_variables)
         start = [keras.ops.convert_to_numpy(v)
                  for v in model.optimizer.variables]
+        # on JAX a model's first fit trains differently from its later ones
+        # (same variables, same data order): one step here traces the
+        # training step, so that every real fit is a later one
+        model.fit(np.zeros((1, *shape), "float32"), np.zeros((1, 1), "float32"),
+                  epochs=1, verbose=0)
         _RUNNERS[key] = (model, start)
     return _RUNNERS[key]
 
@@ -138,7 +143,8 @@ def fit_network(
     cheap, but its first ``fit`` traces the training step, which costs
     more than many epochs of these networks: the training runs on one
     copy of the architecture kept per process, whose step is traced once;
-    the new weights and Adam's start state are loaded into it, it is
+    the new weights (and random-seed states) and Adam's start state are
+    loaded into it, it is
     trained, and its trained weights are copied back into the new model.
     (2) Each Keras epoch starts a new input pipeline, which on TensorFlow
     costs more than an epoch of training here: Keras runs one epoch over
@@ -182,7 +188,10 @@ def fit_network(
     runner, start = _runner(kind, shape, units, learning_rate)
     set_seed(seed)
     model = build(kind, shape, units=units, learning_rate=learning_rate)
-    runner.set_weights(model.get_weights())
+    # every variable, the layers' random-seed states too (dropout draws from
+    # them), so that no fit depends on what the runner trained before
+    for variable, source in zip(runner.variables, model.variables, strict=True):
+        variable.assign(source.value)
     for variable, value in zip(runner.optimizer.variables, start,
                                strict=True):
         variable.assign(value)

@@ -1,6 +1,28 @@
-"""Fixtures shared by the test modules: real bundled rows, vendor layouts, figures."""
+"""Fixtures shared by the test modules; markers; a temporary home; the xdist scheduler.
+
+Markers (``make test-quick`` runs what is neither):
+
+* ``keras``: the test trains or builds a Keras model, so its outcome depends
+  on the Keras backend; ``make test`` runs these once more on JAX. A test
+  module that imports a module of the package that loads Keras is marked as
+  a whole (:data:`KERAS_MODULES`); tests that load Keras lazily carry the
+  mark themselves.
+* ``slow``: more than a few seconds (chapter runs, process pools, grading).
+
+No test writes into the user's home: the chapters' result rows, Keras's and
+matplotlib's configuration, JAX's compiled steps, Jupyter's and IPython's
+files go to a temporary
+folder for the whole run (:func:`pytest_configure`), also in the kernels and
+processes the tests start.
+"""
 
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import types
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -10,6 +32,41 @@ from xdist.scheduler import LoadScopeScheduling
 from stocklearn import data
 
 NDX_WINDOW = ("2024-05-28", "2024-06-10")
+
+# modules of the package (and Keras itself) that load a Keras backend on import
+KERAS_MODULES = {"keras", "stocklearn.backend", "stocklearn.models", "stocklearn.training",
+                 "stocklearn.experiments", "stocklearn.tuning", "stocklearn.error_correction"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "keras: depends on the Keras backend (run on JAX too)")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    if "STOCKLEARN_TEST_HOME" in os.environ:  # set by the controller for its xdist workers
+        return
+    home = Path(tempfile.mkdtemp(prefix="stocklearn-tests-"))
+    os.environ["STOCKLEARN_TEST_HOME"] = str(home)
+    for name, folder in (("STOCKLEARN_RESULTS", "results"), ("KERAS_HOME", "keras"),
+                         ("MPLCONFIGDIR", "matplotlib"), ("JUPYTER_RUNTIME_DIR", "jupyter"),
+                         ("JUPYTER_DATA_DIR", "jupyter-data"), ("IPYTHONDIR", "ipython"),
+                         ("JAX_COMPILATION_CACHE_DIR", "jax")):
+        os.environ[name] = str(home / folder)
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and "STOCKLEARN_TEST_HOME" in os.environ:
+        shutil.rmtree(os.environ.pop("STOCKLEARN_TEST_HOME"), ignore_errors=True)
+
+
+def _loads_keras(module: types.ModuleType) -> bool:
+    return any(isinstance(v, types.ModuleType) and v.__name__ in KERAS_MODULES
+               for v in vars(module).values())
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and _loads_keras(module):
+            item.add_marker("keras")
 
 
 @pytest.fixture(scope="session")

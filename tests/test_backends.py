@@ -15,6 +15,9 @@ import pytest
 
 from stocklearn.backend import BACKENDS
 
+# every backend runs in subprocesses of its own: the module runs once, on any backend
+pytestmark = pytest.mark.slow
+
 SCRIPT = """
 import json
 from stocklearn import data, experiments, models, prep

@@ -131,6 +131,7 @@ def test_second_stage_refuses_unknown_sources_and_missing_tails(ds, first):
         ec.second_stage("MLP", no_val, first, epochs=1, seed=0)
 
 
+@pytest.mark.slow
 def test_the_stages_run_as_a_grid(ds):
     def stage1(*, nn1, seed):
         return ec.first_stage(nn1, ds, epochs=1, seed=seed, units=4)

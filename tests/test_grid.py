@@ -63,6 +63,7 @@ def test_summary_gives_mean_and_std_per_configuration():
     assert summary.loc[2.0, "value"] == pytest.approx(2 * summary.loc[1.0, "value"])
 
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_in_process_rows():
     # The cluster's worker processes are seeded by the grid as this one is. (Keras
     # fits in other processes: tests/test_walk_forward.py and test_error_correction.py.)

@@ -27,6 +27,8 @@ SOURCES = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
 PARAMS = json.loads((ROOT / "tests" / "notebook_params.json").read_text())
 WRONG_ANSWERS = json.loads((ROOT / "tests" / "teaching_wrong_answers.json").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
+# chapters whose code never loads a Keras backend (test_chapter_never_imports_keras)
+NO_KERAS = ["01_data.ipynb"]
 
 
 def _ids(paths):
@@ -119,9 +121,11 @@ def test_solutions_with_code_are_executed_code_cells(path):
     assert not inside, f"{path.name}: a solution-start without solution-end"
 
 
-def test_chapter_one_never_imports_tensorflow():
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NO_KERAS)
+def test_chapter_never_imports_keras(name):
     """Chapter 1 does not train: its code, run in a fresh process, loads no Keras backend."""
-    nb = nbformat.read(ROOT / "notebooks" / "01_data.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
     check = ("import sys\nprint(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') "
              "if m in sys.modules))")
@@ -134,7 +138,13 @@ def test_chapter_one_never_imports_tensorflow():
         assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def _chapter_runs():
+    """Every chapter, slow; those that train also depend on the Keras backend."""
+    return [pytest.param(p, id=p.name, marks=[pytest.mark.slow] + (
+        [] if p.name in NO_KERAS else [pytest.mark.keras])) for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", _chapter_runs())
 def test_runs_with_the_tiny_parameter_set(path, tmp_path, monkeypatch):
     papermill = pytest.importorskip("papermill")
     # tiny results must not replace the fast profile's, which the verdict page reads

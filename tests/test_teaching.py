@@ -115,6 +115,7 @@ def test_verify_check_catches_a_check_that_accepts_a_wrong_answer(capsys):
         teaching.verify_check("t", check, "x = ...", [{"x": "2 * x"}], env)
 
 
+@pytest.mark.slow
 def test_a_student_notebook_executes_up_to_its_first_stub(tmp_path, monkeypatch):
     """The first chapter as a student gets it (tiny parameters): every cell runs up to the
     first stub, the stub runs, and the check after it says the answer is not set yet."""
@@ -206,6 +207,7 @@ print("the secret words")
 '''
 
 
+@pytest.mark.slow
 def test_otter_grades_complete_notebooks_100_and_student_notebooks_0(tmp_path):
     pytest.importorskip("otter")
     source = tmp_path / "09_toy.py"

@@ -148,6 +148,8 @@ def network_args():
             "target_kind": "log_return", "seeds": (0, 1)}
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_a_network_fold_does_not_depend_on_what_ran_before(frame, network_args):
     first = evaluation.walk_forward(frame, **network_args)
     assert first.forecasts["LSTM"].shape == (2, len(first.rows))
@@ -161,6 +163,8 @@ def test_a_network_fold_does_not_depend_on_what_ran_before(frame, network_args):
     assert (first.runs.dropna(subset=["epochs"])["epochs"] <= 2).all()
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_the_same_numbers_in_this_process_and_on_loky(frame, network_args):
     here = evaluation.walk_forward(frame, **network_args)
     there = evaluation.walk_forward(frame, **network_args, backend="loky", n_jobs=2)
