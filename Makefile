@@ -21,14 +21,16 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test test-quick lint sync book check-book lint-workflows pdf benchmark clean
+.PHONY: install test test-quick test-tensorflow test-jax lint sync book check-book lint-workflows pdf benchmark clean
 
+# uv installs the same packages as pip, several times faster (PyPI's `uv`).
 install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[test,book,jax]"
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python \
+		-r requirements.txt -e ".[test,book,jax]"
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -41,17 +43,26 @@ sync: $(STAMP)
 	$(BIN)/nbstripout --keep-id notebooks/[0-9]*.ipynb
 
 # Tests (markers in tests/conftest.py; `make test` in about 7 minutes on 2 cores):
-#   1. everything on TensorFlow: unit and property tests, every chapter once with the
+#   1. everything on TensorFlow (make test-tensorflow): unit and property tests, every chapter once with the
 #      tiny parameter set of tests/notebook_params.json and its exercise checks, the
 #      teaching tests, the cross-backend determinism test (tests/test_backends.py:
 #      each installed backend in fresh processes);
-#   2. the tests marked `keras` (they train or build a Keras model) again on JAX.
+#   2. the tests marked `keras` (they train or build a Keras model) again on JAX
+#      (make test-jax).
 # The fast profile of every chapter is executed by `make check-book` (.ci/run runs both).
 # PyTorch is not installed here: the weekly workflow runs test_backends with it.
 # `make test-quick`: what needs neither Keras nor more than a few seconds (~20 s).
+# The two passes run at the same time (two workers each: together they keep both
+# cores busy); each pass's output is shown when it ends.
 PYTEST := $(BIN)/pytest -q -n 2 --ignore=tests/book
 test: $(STAMP) lint
+	@echo "make test: the TensorFlow and the JAX pass run together; each prints when done"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-tensorflow test-jax
+
+test-tensorflow: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PYTEST) --durations=10 tests
+
+test-jax: $(STAMP)
 	KERAS_BACKEND=jax $(PYTEST) --durations=5 -m keras tests
 
 test-quick: $(STAMP) lint
@@ -82,6 +93,7 @@ book: $(STAMP)
 # workflow linted; Colab's first cell tried in a Colab-like environment.
 $(BROWSER): $(STAMP)
 	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; \
+		ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || $(SUDO) apt-get update -q >/dev/null; \
 		$(SUDO) apt-get install -y -q chromium >/dev/null; }
 	$(BIN)/python -m pip install --quiet -e ".[browser]"
 	touch $(BROWSER)

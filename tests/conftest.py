@@ -38,11 +38,21 @@ KERAS_MODULES = {"keras", "stocklearn.backend", "stocklearn.models", "stocklearn
                  "stocklearn.experiments", "stocklearn.tuning", "stocklearn.error_correction"}
 
 
+THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+           "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "keras: depends on the Keras backend (run on JAX too)")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
     if "STOCKLEARN_TEST_HOME" in os.environ:  # set by the controller for its xdist workers
         return
+    # `make test` runs two passes of two workers each, and each worker may run a
+    # chapter's kernel: with more processes than cores, one thread per process
+    # (TensorFlow's and XLA's thread pools, oneDNN, BLAS) wastes no time waiting
+    for name, value in THREADS.items():
+        os.environ.setdefault(name, value)
     home = Path(tempfile.mkdtemp(prefix="stocklearn-tests-"))
     os.environ["STOCKLEARN_TEST_HOME"] = str(home)
     for name, folder in (("STOCKLEARN_RESULTS", "results"), ("KERAS_HOME", "keras"),
@@ -67,6 +77,16 @@ def pytest_collection_modifyitems(config, items):
         module = getattr(item, "module", None)
         if module is not None and _loads_keras(module):
             item.add_marker("keras")
+    # longest work first, so that the xdist workers finish together: the chapter
+    # runs (the biggest notebook first), then files with slow tests, then the rest
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+
+    def cost(item):
+        if SPREAD in item.nodeid:
+            return (0, -item.callspec.params["path"].stat().st_size)
+        return (1 if item.path in slow_files else 2, 0)
+
+    items.sort(key=cost)
 
 
 @pytest.fixture(scope="session")
@@ -104,15 +124,22 @@ def close_figures():
 
 # The chapters' tiny papermill runs are independent and slow: each is a work unit of
 # its own, spread over the xdist workers. Everything else goes to a worker one file
-# at a time (a notebook's nbval cells share one kernel; test modules share
-# module-scoped fixtures). xdist's own `--dist loadgroup` does not group on
-# pytest 9.2 (it renames `item._nodeid`, which pytest no longer reads), so the
-# rule is a scheduler of our own.
+# at a time (test modules share module-scoped fixtures). xdist's own
+# `--dist loadgroup` does not group on pytest 9.2 (it renames `item._nodeid`, which
+# pytest no longer reads), so the rule is a scheduler of our own.
 SPREAD = "::test_runs_with_the_tiny_parameter_set["
 
 
 class FileScheduling(LoadScopeScheduling):
-    """xdist work units: one per test file or notebook, one per tiny chapter run."""
+    """xdist work units: one per test file or notebook, one per tiny chapter run.
+
+    Units are handed out in collection order (longest first, see
+    :func:`pytest_collection_modifyitems`), not by their number of tests.
+    """
+
+    def __init__(self, config, log=None):
+        config.option.loadscopereorder = False
+        super().__init__(config, log)
 
     def _split_scope(self, nodeid: str) -> str:
         return nodeid if SPREAD in nodeid else nodeid.split("::", 1)[0]
