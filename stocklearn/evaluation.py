@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from stocklearn.baselines import linear_on_window, persistence
+from stocklearn.grid import describe
 from stocklearn.metrics import METRICS, diebold_mariano, evaluate, scaled_mae
 from stocklearn.prep import Dataset, Split, _count, make_dataset
 from stocklearn.settings import set_seed
@@ -636,17 +636,6 @@ def _initial_model(build: Callable[[Dataset], Any], ds: Dataset, seed: int,
     return model
 
 
-def _describe(forecaster: Any) -> str:
-    """A forecaster in words that stay the same from one session to the next."""
-    if isinstance(forecaster, Network):
-        return (f"Network({_describe(forecaster.build)}, epochs={forecaster.epochs}, "
-                f"batch_size={forecaster.batch_size}, patience={forecaster.patience})")
-    if isinstance(forecaster, functools.partial):
-        return f"{_describe(forecaster.func)}(*{forecaster.args}, **{forecaster.keywords})"
-    name = getattr(forecaster, "__qualname__", type(forecaster).__qualname__)
-    return f"{getattr(forecaster, '__module__', '')}.{name}"
-
-
 class _FoldTask:
     """One fold, one forecaster, one seed: the grid task of :func:`walk_forward`."""
 
@@ -657,7 +646,7 @@ class _FoldTask:
     def __repr__(self) -> str:  # the grid's store key: data, folds, data set and forecasters
         dates = (f"{self.frame.index[0]}..{self.frame.index[-1]}"
                  if len(self.frame) else "empty")
-        described = {name: _describe(f) for name, f in sorted(self.forecasters.items())}
+        described = {name: describe(f) for name, f in sorted(self.forecasters.items())}
         return (f"walk_forward(rows={len(self.frame)}, {dates}, folds={self.folds}, "
                 f"dataset={self.dataset}, forecasters={described})")
 

@@ -23,10 +23,14 @@ the same rows wherever they ran.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import itertools
 import json
+import re
 import time
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,9 +64,89 @@ def configurations(**axes: Sequence[Any]) -> list[dict[str, Any]]:
     return [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
 
 
+def describe(obj: Any) -> str:
+    """Words for a task or forecaster that change whenever what it computes would.
+
+    A function of an importable module is named by its module and qualified
+    name. A lambda, a function defined inside another one, or one defined
+    in a notebook (``__main__``) is described by a digest of its content:
+    its code, its defaults, the values it closes over and the globals it
+    reads (functions among them described the same way). So two lambdas
+    never share a description, and editing one (or a value it closes over)
+    changes it; where and when it was defined does not. Partials, dataclass
+    instances (such as :class:`stocklearn.evaluation.Network`) and
+    containers are described by their parts.
+
+    Parameters
+    ----------
+    obj : any
+
+    Returns
+    -------
+    str
+    """
+    return _describe(obj, set())
+
+
+def _by_content(fn: Any) -> bool:
+    return (fn.__module__ in (None, "__main__") or "<" in fn.__qualname__
+            or bool(fn.__closure__))
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _code(code: types.CodeType) -> str:
+    consts = [_code(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
+    return f"{code.co_code.hex()}|{consts}|{code.co_names}|{code.co_varnames}"
+
+
+def _describe(obj: Any, seen: set[int]) -> str:
+    if isinstance(obj, functools.partial):
+        return (f"partial({_describe(obj.func, seen)}, {_describe(obj.args, seen)}, "
+                f"{_describe(obj.keywords, seen)})")
+    if isinstance(obj, types.FunctionType) and _by_content(obj):
+        if id(obj) in seen:
+            return "<recursion>"
+        seen = seen | {id(obj)}
+        cells = []
+        for cell in obj.__closure__ or ():
+            try:
+                cells.append(_describe(cell.cell_contents, seen))
+            except ValueError:  # an empty cell
+                cells.append("<empty>")
+        reads = {name: _describe(obj.__globals__[name], seen)
+                 for name in sorted(_code_names(obj.__code__)) if name in obj.__globals__}
+        text = "|".join([_code(obj.__code__), _describe(obj.__defaults__, seen),
+                         _describe(obj.__kwdefaults__, seen), *cells, repr(reads)])
+        return f"{obj.__qualname__}#{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    if isinstance(obj, types.ModuleType):
+        return f"module {obj.__name__}"
+    if isinstance(obj, type | types.FunctionType | types.BuiltinFunctionType):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    if dataclasses.is_dataclass(obj):
+        fields = ", ".join(f"{f.name}={_describe(getattr(obj, f.name), seen)}"
+                           for f in dataclasses.fields(obj))
+        return f"{type(obj).__qualname__}({fields})"
+    if isinstance(obj, list | tuple):
+        return "[" + ", ".join(_describe(v, seen) for v in obj) + "]"
+    if isinstance(obj, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v, seen)}"
+                               for k, v in sorted(obj.items(), key=lambda kv: repr(kv[0]))) + "}"
+    return _ADDRESS.sub("", repr(obj))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def _key(task: Callable, config: Mapping[str, Any], seed: int) -> str:
-    text = json.dumps({"task": getattr(task, "__qualname__", repr(task)), "seed": seed,
-                       "config": config}, sort_keys=True, default=repr)
+    text = json.dumps({"task": describe(task), "seed": seed, "config": config},
+                      sort_keys=True, default=describe)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
@@ -114,8 +198,10 @@ def run(
     seeds : iterable of int, default (0,)
     store : str or Path, optional
         Folder of finished runs. A run whose file exists is read back, not
-        redone; delete the folder to start afresh. A changed task body is
-        not detected: give it a new folder.
+        redone; delete the folder to start afresh. Runs are filed under
+        :func:`describe` of the task, so a lambda or notebook function whose
+        code or closed-over values changed is run afresh; a function of an
+        importable module is known by its name only.
     backend : {None, "loky", "dask"}, default None
         None runs in this process; "loky" in ``n_jobs`` local processes;
         "dask" on the current ``dask.distributed.Client``.

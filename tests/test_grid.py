@@ -1,5 +1,8 @@
 """The experiment grid: tidy rows, seeded runs, resuming, and the same rows on Dask."""
 
+import dataclasses
+import functools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,3 +79,39 @@ def test_dask_cluster_gives_the_in_process_rows():
         there = grid.run(noisy, configs, seeds=[0, 1], backend="dask")
     cols = ["scale", "shift", "seed", "value"]
     pd.testing.assert_frame_equal(here[cols], there[cols])
+
+
+def _builder(units):
+    return lambda ds: ("lstm", ds, units)  # a closure over `units`
+
+
+def test_two_lambdas_never_share_a_store_key():
+    first, second = (lambda ds: ds + 1), (lambda ds: ds + 2)
+    assert first.__qualname__ == second.__qualname__
+    assert grid.describe(first) != grid.describe(second)
+    assert grid._key(first, {}, 0) != grid._key(second, {}, 0)
+    # a closure: the value it closes over is part of the key
+    assert grid.describe(_builder(4)) != grid.describe(_builder(8))
+    assert grid.describe(_builder(4)) == grid.describe(_builder(4))  # same content, same key
+    # inside a partial or a dataclass (a walk-forward Network) too
+    assert (grid.describe(functools.partial(first, 1))
+            != grid.describe(functools.partial(second, 1)))
+    assert grid.describe(Holder(first)) != grid.describe(Holder(second))
+    # a module-level function is known by its name
+    assert grid.describe(noisy) == "test_grid.noisy"
+
+
+@dataclasses.dataclass(frozen=True)
+class Holder:
+    build: object
+    epochs: int = 1
+
+
+def test_the_store_key_follows_the_globals_a_lambda_reads(monkeypatch):
+    task = lambda ds: ds * SCALE  # noqa: E731
+    before = grid.describe(task)
+    monkeypatch.setitem(globals(), "SCALE", 3)
+    assert grid.describe(task) != before
+
+
+SCALE = 2
