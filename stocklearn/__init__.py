@@ -8,8 +8,9 @@ seeds), ``data`` (bundled series, files, validation), ``fetch`` (live data),
 (SVR, MLP on the flattened window), ``tuning`` (particle swarm), ``grid`` (many
 runs, resumable, fanned out), ``papers``, ``results`` (for the verdict
 page), ``plots``. Importing the package does not import Keras or TensorFlow; only
-``backend`` and the modules that train (``models``, ``training``,
-``experiments``, ``sklearn_models``, ``tuning``) do.
+``backend`` and the modules that build or train networks (``models``,
+``training``, ``tuning``, ``error_correction``) do; ``experiments.run`` loads
+Keras when it trains.
 """
 
 from stocklearn.data import DataError, list_datasets, load, load_csv

@@ -24,12 +24,81 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stocklearn.backend import keras
 from stocklearn.evaluation import score_dataset
 from stocklearn.prep import Dataset
-from stocklearn.training import RepeatResult, repeat, train_and_forecast
+from stocklearn.settings import set_seed
 
 SCORED_PARTS = ("train", "test")
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+@dataclass(frozen=True)
+class RepeatResult:
+    """What :func:`repeat` returns: one record per seed and summaries.
+
+    Attributes
+    ----------
+    seeds : tuple of int
+    records : list of dict
+        What the experiment returned for each seed, in seed order.
+    """
+
+    seeds: tuple[int, ...]
+    records: list[dict[str, Any]]
+
+    @property
+    def scalars(self) -> pd.DataFrame:
+        """The scalar entries, one row per seed."""
+        rows = [{k: v for k, v in r.items() if _is_scalar(v)} for r in self.records]
+        return pd.DataFrame(rows, index=pd.Index(self.seeds, name="seed"), dtype=float)
+
+    @property
+    def mean(self) -> pd.Series:
+        """Mean of each scalar entry over seeds."""
+        return self.scalars.mean()
+
+    @property
+    def std(self) -> pd.Series:
+        """Standard deviation of each scalar entry over seeds (ddof 1; 0 for one seed)."""
+        table = self.scalars
+        return table.std(ddof=1) if len(table) > 1 else table.std(ddof=0)
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The array entries stacked over seeds: shape ``(n_seeds, ...)``."""
+        keys = [k for k, v in self.records[0].items() if isinstance(v, np.ndarray)]
+        return {k: np.stack([r[k] for r in self.records]) for k in keys}
+
+
+def repeat(fn: Callable[[int], Mapping[str, Any]], seeds: Iterable[int]) -> RepeatResult:
+    """Run ``fn(seed)`` after :func:`stocklearn.settings.set_seed` for each seed.
+
+    Parameters
+    ----------
+    fn : callable
+        Returns a dict of scalars (RMSE, seconds), arrays (forecasts) and
+        anything else (models, histories: kept in ``records`` only).
+    seeds : iterable of int
+        E.g. ``profile.seeds``.
+
+    Returns
+    -------
+    RepeatResult
+        ``.mean`` / ``.std`` of the scalars, ``.arrays`` stacked over seeds,
+        ``.records`` per seed.
+    """
+    seeds = tuple(int(s) for s in seeds)
+    if not seeds:
+        raise ValueError("repeat needs at least one seed")
+    records = []
+    for seed in seeds:
+        set_seed(seed)
+        records.append(dict(fn(seed)))
+    return RepeatResult(seeds=seeds, records=records)
 
 
 @dataclass(frozen=True)
@@ -60,7 +129,7 @@ class Experiment:
         return self.runs.arrays[f"{part}_pred"]
 
     @property
-    def model(self) -> keras.Model:
+    def model(self) -> Any:
         """The trained model of the first seed (``run(..., keep_model=True)``)."""
         first = self.runs.records[0]
         if "model" not in first:
@@ -114,6 +183,8 @@ def run(
     -------
     Experiment
     """
+    from stocklearn.training import train_and_forecast  # loads Keras
+
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
         raise ValueError("experiments.run needs at least one seed")

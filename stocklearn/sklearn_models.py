@@ -26,9 +26,8 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.svm import SVR
 
 from stocklearn.evaluation import score_dataset
-from stocklearn.experiments import SCORED_PARTS, Experiment
+from stocklearn.experiments import SCORED_PARTS, Experiment, repeat
 from stocklearn.prep import Dataset, Windows
-from stocklearn.training import repeat
 
 
 def flatten(windows: Windows) -> np.ndarray:

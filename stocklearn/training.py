@@ -1,15 +1,14 @@
-"""Training without a look at the test part, and repeats over seeds.
+"""Training without a look at the test part.
 
 * :func:`fit` trains on the training windows of a :class:`~stocklearn.prep.Dataset`,
   early-stops on its validation slice, and refuses any window whose target
   lies in the test part.
 * :func:`train_and_forecast` seeds, builds, fits and forecasts in prices
   (after :func:`release_memory`).
-* :func:`repeat` runs one experiment over several seeds and summarises it.
 
 Seeds and run profiles live in :mod:`stocklearn.settings`; the one recipe
 "train over seeds, then score beside the baselines" is
-:func:`stocklearn.experiments.run`.
+:func:`stocklearn.experiments.run` (over seeds with :func:`stocklearn.experiments.repeat`).
 """
 
 from __future__ import annotations
@@ -17,12 +16,10 @@ from __future__ import annotations
 import ctypes
 import gc
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from stocklearn.backend import BACKEND, keras
 from stocklearn.prep import Dataset
@@ -278,74 +275,3 @@ def train_and_forecast(
     if keep_model:
         result["model"] = model
     return result
-
-
-# --------------------------------------------------------------------------- repeats
-def _is_scalar(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_))
-
-
-@dataclass(frozen=True)
-class RepeatResult:
-    """What :func:`repeat` returns: one record per seed and summaries.
-
-    Attributes
-    ----------
-    seeds : tuple of int
-    records : list of dict
-        What the experiment returned for each seed, in seed order.
-    """
-
-    seeds: tuple[int, ...]
-    records: list[dict[str, Any]]
-
-    @property
-    def scalars(self) -> pd.DataFrame:
-        """The scalar entries, one row per seed."""
-        rows = [{k: v for k, v in r.items() if _is_scalar(v)} for r in self.records]
-        return pd.DataFrame(rows, index=pd.Index(self.seeds, name="seed"), dtype=float)
-
-    @property
-    def mean(self) -> pd.Series:
-        """Mean of each scalar entry over seeds."""
-        return self.scalars.mean()
-
-    @property
-    def std(self) -> pd.Series:
-        """Standard deviation of each scalar entry over seeds (ddof 1; 0 for one seed)."""
-        table = self.scalars
-        return table.std(ddof=1) if len(table) > 1 else table.std(ddof=0)
-
-    @property
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The array entries stacked over seeds: shape ``(n_seeds, ...)``."""
-        keys = [k for k, v in self.records[0].items() if isinstance(v, np.ndarray)]
-        return {k: np.stack([r[k] for r in self.records]) for k in keys}
-
-
-def repeat(fn: Callable[[int], Mapping[str, Any]], seeds: Iterable[int]) -> RepeatResult:
-    """Run ``fn(seed)`` after :func:`stocklearn.settings.set_seed` for each seed.
-
-    Parameters
-    ----------
-    fn : callable
-        Returns a dict of scalars (RMSE, seconds), arrays (forecasts) and
-        anything else (models, histories: kept in ``records`` only).
-    seeds : iterable of int
-        E.g. ``profile.seeds``.
-
-    Returns
-    -------
-    RepeatResult
-        ``.mean`` / ``.std`` of the scalars, ``.arrays`` stacked over seeds,
-        ``.records`` per seed.
-    """
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("repeat needs at least one seed")
-    records = []
-    for seed in seeds:
-        set_seed(seed)
-        records.append(dict(fn(seed)))
-    return RepeatResult(seeds=seeds, records=records)

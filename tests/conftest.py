@@ -35,7 +35,7 @@ NDX_WINDOW = ("2024-05-28", "2024-06-10")
 
 # modules of the package (and Keras itself) that load a Keras backend on import
 KERAS_MODULES = {"keras", "stocklearn.backend", "stocklearn.models", "stocklearn.training",
-                 "stocklearn.experiments", "stocklearn.tuning", "stocklearn.error_correction"}
+                 "stocklearn.tuning", "stocklearn.error_correction"}
 
 
 THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

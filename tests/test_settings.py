@@ -3,10 +3,12 @@
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import stocklearn
 from stocklearn.settings import Profile, get_profile, set_seed
 
 
@@ -41,10 +43,25 @@ def test_set_seed_seeds_python_and_numpy():
             set_seed(bad)
 
 
-def test_profile_and_seed_never_load_tensorflow():
-    code = ("import sys; import stocklearn; from stocklearn import settings, data, prep, "
-            "features, metrics, baselines, evaluation, papers, plots, fetch; "
-            "settings.get_profile(); settings.set_seed(0); "
-            "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+# the modules that build or train networks; every other module imports without Keras
+NETWORK_MODULES = {"backend", "models", "training", "tuning", "error_correction"}
+BLOCK = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in ("keras", "tensorflow", "jax", "torch"):
+            raise ImportError(f"{name} is blocked: this module must not load a backend")
+sys.meta_path.insert(0, Block())
+"""
+
+
+def test_modules_that_build_no_network_import_with_the_backend_blocked():
+    package = Path(stocklearn.__file__).parent
+    names = sorted(p.stem for p in package.glob("*.py")
+                   if p.stem not in NETWORK_MODULES | {"__init__"})
+    assert {"evaluation", "experiments", "sklearn_models", "grid", "results"} <= set(names)
+    code = BLOCK + "".join(f"import stocklearn.{n}\n" for n in names) + (
+        "from stocklearn import settings\nsettings.get_profile(); settings.set_seed(0)\n"
+        "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

@@ -9,6 +9,7 @@ import pytest
 
 from stocklearn import models
 from stocklearn.backend import BACKEND
+from stocklearn.experiments import repeat
 from stocklearn.prep import chronological_split, make_dataset
 from stocklearn.settings import set_seed
 from stocklearn.training import (
@@ -16,7 +17,6 @@ from stocklearn.training import (
     fit_targets,
     predict,
     release_memory,
-    repeat,
     train_and_forecast,
 )
 
