@@ -87,7 +87,7 @@ SEEDS = None  # None: the profile's seeds (2 in fast, 10 in full)
 KINDS = None
 # where the grid runs: None: this process; "loky": local processes;
 # "dask": the current dask.distributed Client (e.g. a LocalCluster)
-GRID_BACKEND = None
+GRID_EXECUTOR = None
 GRID_JOBS = None  # parallel runs with "loky"; None: one per CPU core
 # folder of finished grid runs (read back, not redone); None: no folder
 GRID_STORE = None
@@ -110,7 +110,7 @@ chapter_start = time.perf_counter()
 print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
       f"{len(seeds)} seeds, networks {kinds}; NN1 {nn1_epochs} epochs, "
       f"NN2 {nn2_epochs} epochs, batch {BATCH_SIZE}, {UNITS} units; "
-      f"grid backend {GRID_BACKEND or 'in-process'}")
+      f"grid executor {GRID_EXECUTOR or 'in-process'}")
 
 # %% [markdown]
 # ## The idea
@@ -358,7 +358,7 @@ pd.DataFrame(scale_rows).T.round(2)
 # and returns one tidy table. The task here fits NN1 (the package's
 # `error_correction.first_stage`) and scores its test forecasts. Each NN1
 # fit is shared by all second stages of the same seed, so the grid runs in
-# two stages as the method does. `GRID_BACKEND` chooses where the runs go;
+# two stages as the method does. `GRID_EXECUTOR` chooses where the runs go;
 # every run is seeded from its own seed, so the rows are the same wherever
 # they run (the package's tests check that on a Dask cluster and on local
 # processes).
@@ -380,7 +380,7 @@ def grid_store(stage):
 
 def run_grid(task, configs, stage):
     return grid.run(task, configs, seeds=seeds, store=grid_store(stage),
-                    backend=GRID_BACKEND, n_jobs=GRID_JOBS)
+                    executor=GRID_EXECUTOR, n_jobs=GRID_JOBS)
 
 
 def stage1(*, series, nn1, seed):
@@ -545,14 +545,14 @@ second_runs = run_grid(
 grid_seconds["NN2"] = time.perf_counter() - grid_start
 print(f"{len(first_runs)} NN1 runs in {grid_seconds['NN1']:.0f} s and "
       f"{len(second_runs)} NN2 runs in {grid_seconds['NN2']:.0f} s "
-      f"({GRID_BACKEND or 'in-process'})")
+      f"({GRID_EXECUTOR or 'in-process'})")
 
 # %% [markdown]
 # :::{admonition} Running the grid elsewhere
 # :class: tip
 # Nothing above depends on where the runs happen. With
-# `GRID_BACKEND = "loky"` the runs go to local worker processes (one per
-# core unless `GRID_JOBS` says otherwise); with `GRID_BACKEND = "dask"`
+# `GRID_EXECUTOR = "loky"` the runs go to local worker processes (one per
+# core unless `GRID_JOBS` says otherwise); with `GRID_EXECUTOR = "dask"`
 # they go to the Dask cluster of the last `distributed.Client` made in the
 # kernel, for example `Client(LocalCluster(n_workers=8))` on a large
 # machine or `Client("tcp://scheduler:8786")` on a university cluster.

@@ -101,7 +101,7 @@ NOISE_DRAWS = None
 # horizons of the multi-day forecasts in days; None: the profile's choice
 HORIZONS = None
 ONLINE = False  # True: fetch the latest prices from Yahoo Finance
-BACKEND = None  # None: folds in this process; "loky": local processes
+EXECUTOR = None  # None: folds in this process; "loky": local processes
 
 # %%
 profile = settings.get_profile(PROFILE)
@@ -217,7 +217,7 @@ plt.show()
 # trains the network once per seed, runs the baselines, and stitches the
 # blocks. Each (fold, forecaster, seed) is one run of `grid.run` (chapter
 # 6), so the folds can be sent to other processes or a cluster with the
-# `BACKEND` parameter. The baselines are persistence, the linear
+# `EXECUTOR` parameter. The baselines are persistence, the linear
 # regression on the network's own windows (chapter 2), and the drift
 # forecast (persistence plus the average daily change of the training
 # period).
@@ -243,7 +243,7 @@ for name in DATASETS:
         frames[name], forecasters, first_test=TEST_START, end=TEST_END,
         step=step, scheme="sliding", train_rows=TRAIN_ROWS, val=0.2,
         features=FEATURES, window=WINDOW, target_kind="log_return",
-        seeds=seeds, backend=BACKEND)
+        seeds=seeds, executor=EXECUTOR)
     wf = walks[name]
     years = (wf.dates[-1] - wf.dates[0]).days / 365.25
     print(f"{label(name)}: {len(wf.folds)} folds, {len(wf.rows)} days "

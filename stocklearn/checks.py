@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -48,7 +47,6 @@ __all__ = [
     "share_of_scaled_inputs",
     "share_of_unchanged_days",
     "share_of_up_days",
-    "rmse_near_persistence",
     "training_rows",
     "weights_moved",
     "within_noise",
@@ -66,17 +64,8 @@ class CheckFailed(AssertionError):
         return [f"\x1b[31m✗ {self}\x1b[0m"]
 
 
-@dataclass
-class _Exercise:
-    label: str
-    passed: list[str] = field(default_factory=list)
-
-
-_OPEN: list[_Exercise] = []
-
-
 @contextmanager
-def exercise(label: str, points: float = 1) -> Iterator[_Exercise]:
+def exercise(label: str, points: float = 1) -> Iterator[None]:
     """Group the checks of one exercise; print ``✓`` when they all hold.
 
     Parameters
@@ -87,20 +76,11 @@ def exercise(label: str, points: float = 1) -> Iterator[_Exercise]:
         What the exercise is worth when graded (read by :mod:`stocklearn.teaching`
         from the check cell's source; unused here).
     """
-    state = _Exercise(label)
-    _OPEN.append(state)
     try:
-        yield state
+        yield
     except CheckFailed as err:
         raise CheckFailed(f"{label}: {err}") from None
-    finally:
-        _OPEN.remove(state)
     print(f"✓ {label}: all checks hold")
-
-
-def _ok(what: str) -> None:
-    if _OPEN:
-        _OPEN[-1].passed.append(what)
 
 
 def _fail(message: str) -> None:
@@ -112,7 +92,6 @@ def is_set(value, name: str):
     """``value`` is something: not the stub's ``...`` and not ``None``. Returns it."""
     if value is Ellipsis or value is None:
         _fail(f"`{name}` is not set yet: replace the `...` in your code cell and run it")
-    _ok(f"{name} is set")
     return value
 
 
@@ -129,7 +108,6 @@ def number(value, name: str, *, low: float | None = None, high: float | None = N
         _fail(f"`{name}` should be a finite number, got {x}")
     if low is not None and x < low or high is not None and x > high:
         _fail(f"`{name}` = {x:.6g} lies outside [{low}, {high}]")
-    _ok(f"{name} is a number")
     return x
 
 
@@ -149,7 +127,6 @@ def close(value, expected, name: str, *, what: str = "", rtol: float = 1e-6,
     if not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=False):
         shown = f"{float(got):.6g}" if np.ndim(got) == 0 else "these values"
         _fail(f"`{name}` = {shown} is not " + (what or "the expected value"))
-    _ok(f"{name} is {what or 'right'}")
 
 
 def is_permutation(values, of, name: str, *, what: str = "the original values") -> np.ndarray:
@@ -162,7 +139,6 @@ def is_permutation(values, of, name: str, *, what: str = "the original values") 
     if not np.allclose(np.sort(got), np.sort(want), rtol=0, atol=0):
         _fail(f"`{name}` does not hold the same values as {what} (a reordering must "
               "neither add, drop nor change any value)")
-    _ok(f"{name} holds {what}")
     return got
 
 
@@ -172,7 +148,6 @@ def is_shuffled(values, of, name: str) -> None:
     want = np.asarray(of, dtype=float).reshape(-1)
     if got.size == want.size and np.mean(got == want) > 0.5:
         _fail(f"`{name}` is still (mostly) in the original order: shuffle it")
-    _ok(f"{name} is reordered")
 
 
 def autocorrelation(values, series, lags, name: str, *, absolute: bool = False) -> None:
@@ -200,7 +175,6 @@ def within_noise(values, n: int, name: str, *, z: float = 4.0) -> None:
         _fail(f"`{name}` has autocorrelations up to {np.abs(v).max():.3f}, beyond the band "
               f"±{band:.3f} that chance allows for {n} values: the order still carries "
               "information")
-    _ok(f"{name} is within the noise band")
 
 
 # --------------------------------------------------------------------------- data sets
@@ -212,7 +186,6 @@ def is_dataset(ds, name: str):
     if not isinstance(ds, Dataset):
         _fail(f"`{name}` should be a data set made by prep.make_dataset, "
               f"got {type(ds).__name__}")
-    _ok(f"{name} is a data set")
     return ds
 
 
@@ -258,7 +231,6 @@ def fitted_on_training_rows(ds, name: str, *, leak: bool = False) -> None:
         if leak and not on_all:
             _fail(f"the {which} of `{name}` does not see every row: the leaky data set "
                   "is made with fit_scaler_on='all'")
-    _ok(f"{name}'s scalers {'see every row' if leak else 'see only training rows'}")
 
 
 def training_rows(ds, name: str, *, rows: int | None = None, start=None) -> None:
@@ -269,7 +241,6 @@ def training_rows(ds, name: str, *, rows: int | None = None, start=None) -> None
         _fail(f"`{name}` has {n_train} training rows, the exercise asks for {rows}")
     if start is not None and ds.frame.index[0] < pd.Timestamp(start):
         _fail(f"`{name}` starts on {ds.frame.index[0]:%Y-%m-%d}, before {start}")
-    _ok(f"{name} has the asked training rows")
 
 
 def same_test_rows(a, b, names: tuple[str, str]) -> None:
@@ -279,7 +250,6 @@ def same_test_rows(a, b, names: tuple[str, str]) -> None:
     if not (len(a.test) == len(b.test) and np.array_equal(a.test.dates, b.test.dates)):
         _fail(f"`{names[0]}` and `{names[1]}` do not have the same test rows "
               f"({len(a.test)} and {len(b.test)} windows): compare forecasts on the same days")
-    _ok("same test rows")
 
 
 def share_of_up_days(ds, part: str = "test") -> float:
@@ -336,29 +306,7 @@ def score_table(table, ds, name: str, *, models: int = 1,
     if not np.isclose(rmse["persistence"], want, rtol=1e-6):
         _fail(f"the persistence RMSE in `{name}` is not the one on the test rows of the "
               "data set: score on the data set's test rows")
-    _ok(f"{name} scores the test rows")
     return table
-
-
-def rmse_near_persistence(forecast, ds, name: str, *, within: float) -> None:
-    """The test RMSE of ``forecast`` is within ``within`` (a fraction) of persistence's.
-
-    ``forecast`` holds test-row prices of ``ds``, shape ``(m,)`` or
-    ``(n_seeds, m)`` (then the seed mean is scored).
-    """
-    from stocklearn import metrics
-
-    is_set(forecast, name)
-    f = np.asarray(forecast, dtype=float)
-    f = f.mean(axis=0) if f.ndim == 2 else f
-    actual = ds.actual("test")
-    if f.shape != actual.shape:
-        _fail(f"`{name}` has {f.size} values, the test part has {actual.size} rows")
-    ours, base = metrics.rmse(actual, f), metrics.rmse(actual, ds.previous("test"))
-    if abs(ours / base - 1) > within:
-        _fail(f"the test RMSE of `{name}` is {ours / base:.3f} times persistence's, "
-              f"more than {within:.0%} away from it")
-    _ok(f"{name} is within {within:.0%} of persistence")
 
 
 # --------------------------------------------------------------------------- training
@@ -381,4 +329,3 @@ def weights_moved(table, column: str, name: str, *, frozen: str | None = None) -
     if (change[~still] <= 0).any():
         stuck = list(change.index[~still][change[~still] <= 0])
         _fail(f"with {column}, these weights of `{name}` did not change: {stuck}")
-    _ok(f"{name}[{column!r}] moves as expected")

@@ -777,7 +777,7 @@ def walk_forward(
     target_kind: str = "price",
     scale: str = "minmax",
     seeds: Iterable[int] = (0,),
-    backend: str | None = None,
+    executor: str | None = None,
     n_jobs: int | None = None,
     store: str | None = None,
 ) -> WalkForward:
@@ -789,8 +789,8 @@ def walk_forward(
     forecaster is fit on the fold's training windows and forecasts its test
     block; the blocks are stitched in time order. Each (fold, forecaster,
     seed) is one run of :func:`stocklearn.grid.run`, so the folds can run in
-    other processes (``backend="loky"``) or on a Dask cluster
-    (``backend="dask"``) and give the same numbers.
+    other processes (``executor="loky"``) or on a Dask cluster
+    (``executor="dask"``) and give the same numbers.
 
     Parameters
     ----------
@@ -809,7 +809,7 @@ def walk_forward(
         The data set of every fold, see :func:`~stocklearn.prep.make_dataset`.
     seeds : iterable of int, default (0,)
         Seeds of the networks.
-    backend, n_jobs, store
+    executor, n_jobs, store
         Passed to :func:`stocklearn.grid.run`.
 
     Returns
@@ -841,7 +841,7 @@ def walk_forward(
     for names, run_seeds in ((networks, seeds), (others, seeds[:1])):
         if names:
             tables.append(grid.run(task, grid.configurations(fold=numbers, model=names),
-                                   seeds=run_seeds, backend=backend, n_jobs=n_jobs,
+                                   seeds=run_seeds, executor=executor, n_jobs=n_jobs,
                                    store=store))
     runs = pd.concat(tables, ignore_index=True)
     first = runs[runs["model"] == "persistence"].sort_values("fold")

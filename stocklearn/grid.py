@@ -14,8 +14,8 @@ and becomes one row: its configuration, its seed, what the task returned, and
 ``seconds``. With ``store``, each finished run is written to its own file and
 read back instead of redone, so an interrupted grid resumes where it stopped.
 
-Runs happen in this process by default. ``backend="loky"`` fans them out over
-local processes and ``backend="dask"`` over a Dask cluster (the
+Runs happen in this process by default. ``executor="loky"`` fans them out over
+local processes and ``executor="dask"`` over a Dask cluster (the
 ``dask.distributed.Client`` made last, e.g. on a ``LocalCluster`` or a
 university cluster's scheduler), both through joblib, so the same seeds give
 the same rows wherever they ran.
@@ -41,7 +41,8 @@ import pandas as pd
 
 from stocklearn.settings import set_seed
 
-BACKENDS = (None, "loky", "dask")
+EXECUTORS = (None, "loky", "dask")
+"""Where a grid's runs go: this process, local processes, a Dask cluster."""
 STD = " std"
 
 
@@ -179,7 +180,7 @@ def run(
     *,
     seeds: Iterable[int] = (0,),
     store: str | Path | None = None,
-    backend: str | None = None,
+    executor: str | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Run ``task`` for every configuration and seed; one row per run.
@@ -202,7 +203,7 @@ def run(
         :func:`describe` of the task, so a lambda or notebook function whose
         code or closed-over values changed is run afresh; a function of an
         importable module is known by its name only.
-    backend : {None, "loky", "dask"}, default None
+    executor : {None, "loky", "dask"}, default None
         None runs in this process; "loky" in ``n_jobs`` local processes;
         "dask" on the current ``dask.distributed.Client``.
     n_jobs : int, optional
@@ -214,8 +215,8 @@ def run(
         Configuration columns, ``seed``, the task's results, ``seconds``;
         rows in the order configurations x seeds.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     configs = [dict(c) for c in configs]
     seeds = [int(s) for s in seeds]
     if not configs or not seeds:
@@ -223,12 +224,12 @@ def run(
     folder = Path(store) if store is not None else None
     jobs = [(c, s, folder / f"{_key(task, c, s)}.joblib" if folder else None)
             for c in configs for s in seeds]
-    if backend is None:
+    if executor is None:
         rows = [_one_run(task, c, s, p) for c, s, p in jobs]
     else:
-        if backend == "dask":
+        if executor == "dask":
             import distributed  # noqa: F401 (registers joblib's "dask" backend)
-        with joblib.parallel_config(backend=backend, n_jobs=n_jobs or -1):
+        with joblib.parallel_config(backend=executor, n_jobs=n_jobs or -1):
             rows = joblib.Parallel()(joblib.delayed(_one_run)(task, c, s, p) for c, s, p in jobs)
     return pd.DataFrame(rows)
 

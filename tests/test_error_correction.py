@@ -143,7 +143,7 @@ def test_the_stages_run_as_a_grid(ds):
     np.testing.assert_array_equal(again["nn1 forecast"].iloc[0], table["nn1 forecast"].iloc[3])
     # other processes, each with its own training copies: the same numbers
     there = grid.run(stage1, grid.configurations(nn1=["MLP", "GRU"]), seeds=[0, 1],
-                     backend="loky", n_jobs=2)
+                     executor="loky", n_jobs=2)
     for here_f, there_f in zip(table["nn1 forecast"], there["nn1 forecast"], strict=True):
         np.testing.assert_array_equal(here_f, there_f)
 

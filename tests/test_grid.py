@@ -48,8 +48,8 @@ def test_finished_runs_are_read_back_not_redone(tmp_path):
 
 
 def test_bad_grids_get_clear_errors():
-    with pytest.raises(ValueError, match="backend"):
-        grid.run(noisy, [{"scale": 1.0}], backend="spark")
+    with pytest.raises(ValueError, match="executor"):
+        grid.run(noisy, [{"scale": 1.0}], executor="spark")
     with pytest.raises(ValueError, match="at least one"):
         grid.run(noisy, [], seeds=[0])
     with pytest.raises(TypeError, match="mapping"):
@@ -76,7 +76,7 @@ def test_dask_cluster_gives_the_in_process_rows():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster):
-        there = grid.run(noisy, configs, seeds=[0, 1], backend="dask")
+        there = grid.run(noisy, configs, seeds=[0, 1], executor="dask")
     cols = ["scale", "shift", "seed", "value"]
     pd.testing.assert_frame_equal(here[cols], there[cols])
 

@@ -167,7 +167,7 @@ def test_a_network_fold_does_not_depend_on_what_ran_before(frame, network_args):
 @pytest.mark.slow
 def test_the_same_numbers_in_this_process_and_on_loky(frame, network_args):
     here = evaluation.walk_forward(frame, **network_args)
-    there = evaluation.walk_forward(frame, **network_args, backend="loky", n_jobs=2)
+    there = evaluation.walk_forward(frame, **network_args, executor="loky", n_jobs=2)
     for name, values in here.forecasts.items():
         np.testing.assert_array_equal(there.forecasts[name], values)
 
