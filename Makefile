@@ -30,7 +30,7 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python \
 		-r requirements.txt -e ".[test,book,jax]"
 	touch $(STAMP)
