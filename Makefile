@@ -21,7 +21,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test test-quick test-tensorflow test-jax lint sync book check-book lint-workflows pdf benchmark clean
+.PHONY: install test test-quick test-tensorflow test-jax test-jax-chapters lint sync book check-book lint-workflows pdf benchmark clean
 
 # uv installs the same packages as pip, twice as fast (PyPI's `uv`). Compiled
 # bytecode is written at install: where PYTHONDONTWRITEBYTECODE is set (as on CI),
@@ -44,13 +44,14 @@ sync: $(STAMP)
 	$(BIN)/jupytext --quiet --update --to ipynb notebooks/[0-9]*.py
 	$(BIN)/nbstripout --keep-id notebooks/[0-9]*.ipynb
 
-# Tests (markers in tests/conftest.py; `make test` in 7.5-8.5 minutes on 2 cores):
-#   1. everything on TensorFlow (make test-tensorflow): unit and property tests, every chapter once with the
-#      tiny parameter set of tests/notebook_params.json and its exercise checks, the
-#      teaching tests, the cross-backend determinism test (tests/test_backends.py:
-#      each installed backend in fresh processes);
+# Tests (markers in tests/conftest.py; `make test` in about 6-7 minutes on 2 cores):
+#   1. everything on TensorFlow (make test-tensorflow): unit and property tests, every
+#      chapter once with the tiny parameter set of tests/notebook_params.json and its
+#      exercise checks, the teaching tests, the cross-backend determinism test
+#      (tests/test_backends.py: each installed backend in fresh processes);
 #   2. the tests marked `keras` (they train or build a Keras model) again on JAX
-#      (make test-jax).
+#      (make test-jax), all but the chapter runs: `make test-jax-chapters` runs those
+#      (the weekly workflow executes every chapter on JAX in the full profile).
 # The fast profile of every chapter is executed by `make check-book` (.ci/run runs both).
 # PyTorch is not installed here: the weekly workflow runs test_backends with it.
 # `make test-quick`: what needs neither Keras nor more than a few seconds (~20 s).
@@ -65,7 +66,10 @@ test-tensorflow: $(STAMP)
 	KERAS_BACKEND=tensorflow $(PYTEST) --durations=10 tests
 
 test-jax: $(STAMP)
-	KERAS_BACKEND=jax $(PYTEST) --durations=5 -m keras tests
+	KERAS_BACKEND=jax $(PYTEST) --durations=5 -m "keras and not chapter" tests
+
+test-jax-chapters: $(STAMP)
+	KERAS_BACKEND=jax $(PYTEST) -m "keras and chapter" tests/test_notebooks.py
 
 test-quick: $(STAMP) lint
 	$(PYTEST) -m "not keras and not slow" tests

@@ -3,11 +3,15 @@
 Markers (``make test-quick`` runs what is neither):
 
 * ``keras``: the test trains or builds a Keras model, so its outcome depends
-  on the Keras backend; ``make test`` runs these once more on JAX. A test
-  module that imports a module of the package that loads Keras is marked as
-  a whole (:data:`KERAS_MODULES`); tests that load Keras lazily carry the
-  mark themselves.
+  on the Keras backend; ``make test`` runs these once more on JAX (all but
+  the chapter runs). A test module that imports a module of the package that
+  loads Keras is marked as a whole (:data:`KERAS_MODULES`); tests that load
+  Keras lazily carry the mark themselves.
 * ``slow``: more than a few seconds (chapter runs, process pools, grading).
+* ``chapter``: a whole chapter executed with its tiny parameter set. On
+  JAX the chapters run in ``make test-jax-chapters`` (and weekly, in the
+  full profile), not in ``make test``: the package's JAX branches that the
+  chapters call are tested by the ``keras`` tests themselves.
 
 No test writes into the user's home: the chapters' result rows, Keras's and
 matplotlib's configuration, JAX's compiled steps, Jupyter's and IPython's
@@ -46,6 +50,7 @@ THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS
 def pytest_configure(config):
     config.addinivalue_line("markers", "keras: depends on the Keras backend (run on JAX too)")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    config.addinivalue_line("markers", "chapter: executes a whole chapter")
     if "STOCKLEARN_TEST_HOME" in os.environ:  # set by the controller for its xdist workers
         return
     # `make test` runs two passes of two workers each, and each worker may run a
@@ -145,5 +150,6 @@ class FileScheduling(LoadScopeScheduling):
         return nodeid if SPREAD in nodeid else nodeid.split("::", 1)[0]
 
 
+@pytest.hookimpl(optionalhook=True)  # so that `pytest -p no:xdist` still runs
 def pytest_xdist_make_scheduler(config, log):
     return FileScheduling(config, log)

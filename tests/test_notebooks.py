@@ -139,7 +139,7 @@ def test_chapter_never_imports_keras(name):
 
 def _chapter_runs():
     """Every chapter, slow; those that train also depend on the Keras backend."""
-    return [pytest.param(p, id=p.name, marks=[pytest.mark.slow] + (
+    return [pytest.param(p, id=p.name, marks=[pytest.mark.slow, pytest.mark.chapter] + (
         [] if p.name in NO_KERAS else [pytest.mark.keras])) for p in NOTEBOOKS]
 
 
