@@ -65,6 +65,7 @@ from stocklearn import (
     plots,
     prep,
     settings,
+    splits,
 )
 
 plots.set_style()  # the course's figure style, also for the one-off figures
@@ -169,7 +170,8 @@ display(adf)
 #
 # A forecast is used on days that come *after* everything the model was fit
 # on. The evaluation must copy that situation: train on the past, test on the
-# future. With `prep.chronological_split` we cut the rows, in time order, into
+# future. With `splits.chronological_split` we cut the rows, in time order,
+# into
 #
 # * a **training** part the model is fit on,
 # * a **validation** slice taken from the end of the training period (to
@@ -180,7 +182,7 @@ display(adf)
 # number of rows or a fraction of the training period.
 
 # %%
-split = prep.chronological_split(df, 0.8, val=0.1)
+split = splits.chronological_split(df, 0.8, val=0.1)
 split.describe()
 
 # %%
@@ -268,7 +270,7 @@ print(f"persistence (the day before only):                 "
 lu_setting = papers.SETTINGS["lu2024"]  # window, split, matching series
 ndx_name, ndx_start = lu_setting["series"]["NASDAQ"]
 ndx = data.load(ndx_name, start=ndx_start, end=lu_setting["end"])
-lu_ndx = prep.chronological_split(ndx, lu_setting["train_rows"])
+lu_ndx = splits.chronological_split(ndx, lu_setting["train_rows"])
 honest = prep.make_dataset(ndx, lu_ndx, window=1)
 # the leak, made explicit: scalers fit on every row, test rows included
 leaky = prep.make_dataset(ndx, lu_ndx, window=1, fit_scaler_on="all")
@@ -537,7 +539,7 @@ lu_windows = lu_setting["series"]
 ours = {}
 for index, (name, start) in lu_windows.items():
     frame = data.load(name, start=start, end=lu_setting["end"])
-    lu_split = prep.chronological_split(frame, lu_setting["train_rows"])
+    lu_split = splits.chronological_split(frame, lu_setting["train_rows"])
     lu = prep.make_dataset(frame, lu_split, window=1)
     ours[index] = {
         "persistence train": metrics.rmse(
@@ -613,7 +615,7 @@ for index in lu_windows:
 csi_name, csi_start = lu_setting["series"]["CSI 300"]
 csi = data.load(csi_name, start=csi_start, end=lu_setting["end"])
 lu_csi = prep.make_dataset(
-    csi, prep.chronological_split(csi, lu_setting["train_rows"]), window=1)
+    csi, splits.chronological_split(csi, lu_setting["train_rows"]), window=1)
 rnn = experiments.run(build, lu_csi, seeds=seeds[:1], epochs=epochs)
 actual_csi = lu_csi.actual("test")
 outside = np.mean((lu_csi.test.X < 0) | (lu_csi.test.X > 1))
@@ -881,7 +883,7 @@ exp_a = experiments.run(build, to_return, seeds=seeds, epochs=epochs)
 # (b) the log return in and out; the first row has no return, so the
 # training period is one row shorter and the test rows stay the same
 ndx_lr = ndx.assign(log_return=prep.log_returns(ndx["close"])).iloc[1:]
-split_b = prep.chronological_split(ndx_lr, lu_setting["train_rows"] - 1)
+split_b = splits.chronological_split(ndx_lr, lu_setting["train_rows"] - 1)
 return_in = prep.make_dataset(ndx_lr, split_b, features=["log_return"],
                               window=1, target_kind="log_return")
 exp_b = experiments.run(build, return_in, seeds=seeds, epochs=epochs)

@@ -67,6 +67,8 @@ from stocklearn import (
     prep,
     results,
     settings,
+    splits,
+    tables,
     training,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
@@ -321,7 +323,7 @@ LU_TRAIN_ROWS = lu["train_rows"]
 lu_sets = {}
 for index, (name, start) in lu_series.items():
     frame = data.load(name, start=start, end=LU_END)
-    split = prep.chronological_split(frame, LU_TRAIN_ROWS)
+    split = splits.chronological_split(frame, LU_TRAIN_ROWS)
     lu_sets[index] = prep.make_dataset(frame, split, features=("close",),
                                        targets="close",
                                        window=lu["look_back"])
@@ -389,13 +391,13 @@ def lu_table(rows):
     paper = papers.lu2024_rmse()
     parts = {}
     for part in ("train", "test"):
-        table = evaluation.paper_comparison(
+        table = tables.paper_comparison(
             paper, {key: lu_runs[key].scores[part] for key in rows},
             column=part)
         table = table.loc[list(rows)].drop(columns=["source", "seeds"])
         if part == "train":
             table = table.drop(columns=["DM p"])
-        parts[f"{part} RMSE"] = evaluation.format_table(table)
+        parts[f"{part} RMSE"] = tables.format_table(table)
     return pd.concat(parts, axis=1)
 
 
@@ -590,7 +592,7 @@ for index in ["NASDAQ"]:
     frame = lu_sets[index].frame
     with_returns = frame.assign(
         log_return=prep.log_returns(frame["close"])).iloc[1:]
-    split = prep.chronological_split(with_returns, LU_TRAIN_ROWS - 1)
+    split = splits.chronological_split(with_returns, LU_TRAIN_ROWS - 1)
     ds = prep.make_dataset(with_returns, split, features=("log_return",),
                            targets="close", window=1,
                            target_kind="log_return")
@@ -618,7 +620,7 @@ lu_table(list(lu_runs))
 # chapters:
 
 # %%
-lu_results = evaluation.paper_comparison(
+lu_results = tables.paper_comparison(
     papers.lu2024_rmse(),
     {key: exp.scores["test"] for key, exp in lu_runs.items()},
     column="test")
@@ -688,7 +690,7 @@ print(", ".join(FEATURES))
 # end.
 
 # %%
-pipe_split = prep.chronological_split(frame, 0.8, val=0.2)
+pipe_split = splits.chronological_split(frame, 0.8, val=0.2)
 pipe_split.describe()
 
 # %% [markdown]
@@ -828,8 +830,8 @@ pipe_forecasts = {  # one seed each: the forecast of the first seed
     for (target, loss), exp in pipe_runs.items()
 }
 pipe_scores = evaluation.score_dataset(ds, pipe_forecasts)
-evaluation.format_table(pipe_scores.drop(columns="seeds"),
-                        decimals={"DA": 3, "MASE": 3, "MAPE": 3})
+tables.format_table(pipe_scores.drop(columns="seeds"),
+                    decimals={"DA": 3, "MASE": 3, "MAPE": 3})
 
 # %%
 best = pipe_scores["RMSE"].drop(["persistence", "linear"]).idxmin()
@@ -1013,12 +1015,12 @@ with checks.exercise("ch03-ex1"):
 ex2_frame = data.load(lu_series["CSI 300"][0], start="2016-01-04",
                       end=LU_END)
 ex2_price = prep.make_dataset(
-    ex2_frame, prep.chronological_split(ex2_frame, LU_TRAIN_ROWS),
+    ex2_frame, splits.chronological_split(ex2_frame, LU_TRAIN_ROWS),
     features=("close",), targets="close", window=1)
 ex2_returns = ex2_frame.assign(
     log_return=prep.log_returns(ex2_frame["close"])).iloc[1:]
 ex2_return = prep.make_dataset(
-    ex2_returns, prep.chronological_split(ex2_returns, LU_TRAIN_ROWS - 1),
+    ex2_returns, splits.chronological_split(ex2_returns, LU_TRAIN_ROWS - 1),
     features=("log_return",), targets="close", window=1,
     target_kind="log_return")
 assert np.array_equal(ex2_price.test.dates, ex2_return.test.dates)
@@ -1041,7 +1043,7 @@ print(f"price-target LSTM, mean error (actual - forecast): "
       f"training range, {ex2_error[ex2_x > 1].mean():.0f} above it")
 ex2_scores = pd.concat({name: exp.scores["test"]
                         for name, exp in ex2_runs.items()})
-evaluation.format_table(
+tables.format_table(
     ex2_scores[["RMSE", "RMSE std", "MAE", "MAE std", "seeds", "DM p"]])
 
 # %% [markdown]
@@ -1155,7 +1157,7 @@ for ex4_loss in ("MSE", "Huber"):
                - ex4_rmse[f"LSTM, log return target, {ex4_loss}"])
     print(f"{ex4_loss}, RMSE of price minus log-return target: "
           f"{ex4_gap:+.2f}")
-evaluation.format_table(
+tables.format_table(
     ex4_scores[["RMSE", "RMSE std", "MAE", "MAE std", "seeds", "DM p"]])
 
 # %% [markdown]
@@ -1194,7 +1196,7 @@ ex5_frame = features.add_indicators(
     data.load("nasdaq100", start=lu["start"], end=LU_END))
 ex5_frame = ex5_frame.assign(
     log_return=prep.log_returns(ex5_frame["close"])).iloc[1:]
-ex5_split = prep.chronological_split(ex5_frame, 0.8, val=0.2)
+ex5_split = splits.chronological_split(ex5_frame, 0.8, val=0.2)
 ex5_sets = {
     target: prep.make_dataset(ex5_frame, ex5_split, features=FEATURES,
                               targets="close", window=window,

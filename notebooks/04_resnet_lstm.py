@@ -70,6 +70,8 @@ from stocklearn import (
     results,
     settings,
     sklearn_models,
+    splits,
+    tables,
     tuning,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
@@ -147,7 +149,7 @@ frames = {stock: data.load(name, start=rl["start"], end=rl["end"])
 
 def make(frame, target_kind="price"):
     """The paper's data set: 500 training days, windows of WINDOW days."""
-    split = prep.chronological_split(frame, rl["train_rows"])
+    split = splits.chronological_split(frame, rl["train_rows"])
     return prep.make_dataset(frame, split, features=FEATURES,
                              targets="close", window=WINDOW,
                              target_kind=target_kind)
@@ -545,8 +547,8 @@ def pso_objective(val_ds):
 swarms = {}
 if pso_particles:
     for stock, frame in frames.items():
-        val_split = prep.chronological_split(frame, rl["train_rows"],
-                                             val=0.2)
+        val_split = splits.chronological_split(frame, rl["train_rows"],
+                                               val=0.2)
         val_ds = prep.make_dataset(frame, val_split, features=FEATURES,
                                    targets="close", window=WINDOW)
         swarms[stock] = tuning.pso(
@@ -580,7 +582,7 @@ def comparison(table_scores):
     for stock in STOCKS:
         ours = {m: table_scores[stock, m] for m in paper.index
                 if (stock, m) in table_scores}
-        parts[stock] = evaluation.paper_comparison(
+        parts[stock] = tables.paper_comparison(
             paper, ours, column=stock).drop(columns="source")
     table = pd.concat(parts, names=["stock", "method"])
     table["verdict"] = [
@@ -591,7 +593,7 @@ def comparison(table_scores):
 
 
 repro = comparison(scores)
-evaluation.format_table(repro, decimals=3)
+tables.format_table(repro, decimals=3)
 
 # %% [markdown]
 # The forecasts of the test days, for the paper's network, the plain LSTM
@@ -1014,7 +1016,7 @@ target_rows = {}
 for stock, frame in frames.items():
     with_open = features.add_next_open(frame)
     open_ds = prep.make_dataset(
-        with_open, prep.chronological_split(with_open, rl["train_rows"]),
+        with_open, splits.chronological_split(with_open, rl["train_rows"]),
         features=[*FEATURES, "next_open"], targets="close", window=WINDOW)
     test = frame.iloc[rl["train_rows"]:]
     mid = (test["high"] + test["low"]) / 2
@@ -1241,7 +1243,7 @@ for stock, ds in sets.items():
         "model"]
     ex3_scores[stock, "persistence"] = scores[stock, "ResNet+LSTM"].loc[
         "persistence"]
-evaluation.format_table(pd.DataFrame(ex3_scores).T[
+tables.format_table(pd.DataFrame(ex3_scores).T[
     ["RMSE", "RMSE std", "MAE", "MAE std", "seeds", "DM p"]], decimals=3)
 
 # %% [markdown]

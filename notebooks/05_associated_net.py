@@ -76,6 +76,8 @@ from stocklearn import (
     prep,
     results,
     settings,
+    splits,
+    tables,
     training,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
@@ -164,7 +166,7 @@ def ding_split(frame, code):
     """4:1 in time order of the paper's row count; same test rows."""
     rows = ding["rows"][code]
     train = round(ding["train_fraction"] * rows) - 1  # first row dropped
-    return prep.chronological_split(frame, train)
+    return splits.chronological_split(frame, train)
 
 
 frames = {code: ding_frame(code) for code in codes}
@@ -396,14 +398,14 @@ study_frame = ding_frame(SSE)
 study_train = len(ding_split(study_frame, SSE).rows("train"))
 for fraction in (0.2, VAL_FRACTION):
     trial = prep.make_dataset(
-        study_frame, prep.chronological_split(study_frame, study_train,
-                                              val=fraction),
+        study_frame, splits.chronological_split(study_frame, study_train,
+                                                val=fraction),
         features=INPUTS, targets=TARGETS, window=WINDOW)
     print(f"last {fraction:.0%} of the training period as validation: "
           f"{np.mean(trial.val.y > 1):.0%} of its scaled targets above 1, "
           f"largest {trial.val.y.max():.2f}")
-study_split = prep.chronological_split(study_frame, study_train,
-                                       val=VAL_FRACTION)
+study_split = splits.chronological_split(study_frame, study_train,
+                                         val=VAL_FRACTION)
 study_split.describe()[["rows", "first", "last"]]
 
 # %% [markdown]
@@ -573,7 +575,7 @@ acc_table = wide(accuracy, evaluation.ACCURACY)
 acc_table.insert(0, "paper", [
     f"> {claim.loc[(code, t), 'above']:.2f}"
     for code in repro_sets for t in TARGETS])
-evaluation.format_table(acc_table, decimals=4)
+tables.format_table(acc_table, decimals=4)
 
 # %%
 thresholds = [claim.loc[(code, t), "above"] for code in repro_sets
@@ -610,17 +612,17 @@ def price_table(metric):
     return table
 
 
-evaluation.format_table(price_table("MAE"), decimals=3)
+tables.format_table(price_table("MAE"), decimals=3)
 
 # %% [markdown]
 # The root mean squared error and the mean absolute percentage error tell
 # the same story:
 
 # %%
-evaluation.format_table(price_table("RMSE"), decimals=3)
+tables.format_table(price_table("RMSE"), decimals=3)
 
 # %%
-evaluation.format_table(price_table("MAPE"), decimals=3)
+tables.format_table(price_table("MAPE"), decimals=3)
 
 # %% [markdown]
 # The p-values of every model against persistence (equal accuracy in mean
@@ -633,7 +635,7 @@ dm = pd.DataFrame({
            for t in TARGETS]
     for name in [*MODELS, "linear"]
 }, index=acc_table.index)
-evaluation.format_table(dm.add_suffix(" p"))
+tables.format_table(dm.add_suffix(" p"))
 
 # %% [markdown]
 # The last 60 test days of each series, the seed mean of each network's
@@ -740,7 +742,7 @@ for code, ds in repro_sets.items():
         })
 saved = pd.DataFrame(rows)
 results.save("05_associated_net", saved, profile=profile.name)
-evaluation.format_table(saved.set_index("experiment").drop(
+tables.format_table(saved.set_index("experiment").drop(
     columns=["metric", "note"]), decimals=3)
 
 # %% [markdown]
@@ -875,8 +877,8 @@ plt.show()
 
 # %%
 ratio = (mae["Assoc. Net"] / mae["persistence"]).rename("MAE / persist.")
-evaluation.format_table(pd.concat([ratio, mae["DM p"]], axis=1),
-                        decimals=3)
+tables.format_table(pd.concat([ratio, mae["DM p"]], axis=1),
+                    decimals=3)
 
 # %% [markdown]
 # ## Do the forecasts keep low <= open <= high?
@@ -1068,7 +1070,7 @@ high_forecasts = {
 }
 high_scores = evaluation.score_dataset(with_open, high_forecasts)
 high_scores = high_scores.rename(index={"linear": "linear, with the open"})
-evaluation.format_table(
+tables.format_table(
     high_scores[["MAE", "MAE std", "RMSE", "RMSE std", "MAPE", "MAPE std",
                  "DM p"]], decimals=3)
 

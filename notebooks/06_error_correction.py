@@ -63,7 +63,6 @@ from stocklearn import (
     baselines,
     data,
     error_correction,
-    evaluation,
     features,
     grid,
     metrics,
@@ -72,6 +71,8 @@ from stocklearn import (
     prep,
     results,
     settings,
+    splits,
+    tables,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
 
@@ -275,8 +276,8 @@ std_table.round(2)
 # %%
 sets = {}
 for symbol, frame in frames.items():
-    split = prep.chronological_split(frame, training_ends[symbol],
-                                     val=HOLDOUT)
+    split = splits.chronological_split(frame, training_ends[symbol],
+                                       val=HOLDOUT)
     sets[symbol] = prep.make_dataset(frame, split, features=INPUTS,
                                      targets="high", window=WINDOW)
 pd.concat({symbol: ds.split.describe()[["rows", "first", "last"]]
@@ -647,8 +648,8 @@ def show_errors(series):
     cols = ["RMSE paper", "RMSE", "RMSE std", "MAPE paper", "MAPE",
             "MAPE std", "MASE paper", "MASE", "MASE std", "DM NN1 p",
             "DM pers p"]
-    shown = evaluation.format_table(summaries[series][cols],
-                                    decimals={"MAPE": 3, "MASE": 3})
+    shown = tables.format_table(summaries[series][cols],
+                                decimals={"MAPE": 3, "MASE": 3})
     return shown.rename(columns=P_NAMES).rename_axis(series)
 
 
@@ -665,8 +666,8 @@ show_errors(symbols[-1])
 def show_direction(series):
     cols = ["Dstat paper", "Dstat", "Dstat std", "time paper", "fit s",
             "fit s std", "seeds"]
-    shown = evaluation.format_table(summaries[series][cols],
-                                    decimals={"Dstat": 3})
+    shown = tables.format_table(summaries[series][cols],
+                                decimals={"Dstat": 3})
     return shown.rename_axis(series)
 
 
@@ -737,7 +738,7 @@ print(f"in-sample minus held-out RMSE: mean {source_gap.mean():+.2f}, "
       f"from {source_gap.min():+.2f} to {source_gap.max():+.2f}; held-out "
       f"lower in {(source_gap > 0).sum()} of {len(source_gap)} cells, "
       f"DM p < 0.05 in {(source_table['DM p'] < 0.05).sum()}")
-evaluation.format_table(source_table)
+tables.format_table(source_table)
 
 # %% [markdown]
 # The printed line sums it up. Learning from the tail is the sound choice
@@ -791,7 +792,7 @@ for series, table in summaries.items():
             "note": "next-day high; NN2 on held-out errors"})
 result_rows = pd.DataFrame(result_rows)
 results.save("06_error_correction", result_rows, profile=profile.name)
-evaluation.format_table(result_rows.set_index("experiment").drop(
+tables.format_table(result_rows.set_index("experiment").drop(
     columns=["metric", "note"]))
 
 # %% [markdown]
@@ -829,8 +830,8 @@ best_sets, best_forecasts, best_choice = {}, {}, {}
 best_seeds = seeds[:5]
 for series, ds in sets.items():
     frame = relative_frame(ds.frame)
-    split = prep.chronological_split(frame, training_ends[series],
-                                     val=HOLDOUT)
+    split = splits.chronological_split(frame, training_ends[series],
+                                       val=HOLDOUT)
     rel = prep.make_dataset(frame, split, features=RELATIVE,
                             targets="high", window=WINDOW,
                             target_kind="log_return", scale="standard")
@@ -959,7 +960,7 @@ for (series, nn1), row in verdict.iterrows():
           f"better in {row['seeds better']} seeds (DM p "
           f"{row['DM vs NN1 p']:.3f}); persistence {pers:.2f}, linear "
           f"{lin:.2f} (DM p vs linear {row['DM vs linear p']:.3f})")
-evaluation.format_table(verdict)
+tables.format_table(verdict)
 
 # %% [markdown]
 # Put into words (the printed lines carry the numbers; with the `full`
@@ -1156,7 +1157,7 @@ for series, ds in sets.items():
         row[f"linear,{nn2} p"] = metrics.diebold_mariano(
             actual - mean, actual - linear[ds.test.target_pos])[1]
     ex3_rows.append(pd.Series(row, name=series))
-evaluation.format_table(pd.DataFrame(ex3_rows))
+tables.format_table(pd.DataFrame(ex3_rows))
 
 # %% [markdown]
 # Compare each corrected RMSE with the first column and read its p-value

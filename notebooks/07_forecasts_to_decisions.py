@@ -68,7 +68,6 @@ from stocklearn import (
     backtest,
     baselines,
     data,
-    evaluation,
     features,
     fetch,
     metrics,
@@ -76,7 +75,10 @@ from stocklearn import (
     prep,
     results,
     settings,
+    splits,
+    tables,
     training,
+    walk_forward,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
 
@@ -138,7 +140,7 @@ print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
 # expanding one has more data. We use a sliding window of `TRAIN_ROWS`
 # days, the last fifth of it as the validation slice for early stopping.
 #
-# `evaluation.walk_forward_folds` cuts the folds; here is the layout for
+# `splits.walk_forward_folds` cuts the folds; here is the layout for
 # the first series:
 
 # %%
@@ -181,7 +183,7 @@ for name, frame in frames.items():
     print(f"{label(name)}: standard deviation of the daily log return "
           f"{frame['log_return'].std():.4f}")
 first = DATASETS[0]
-folds = evaluation.walk_forward_folds(
+folds = splits.walk_forward_folds(
     frames[first], first_test=TEST_START, end=TEST_END, step=step,
     scheme="sliding", train_rows=TRAIN_ROWS, val=0.2)
 days = mdates.date2num(frames[first].index)  # dates as numbers for bars
@@ -211,8 +213,8 @@ plt.show()
 # fold, the network would otherwise spend its training shrinking a large,
 # random bias.
 #
-# `evaluation.Network` pairs the builder with its training settings.
-# `evaluation.walk_forward` then makes every fold's data set from the rows
+# `walk_forward.Network` pairs the builder with its training settings.
+# `walk_forward.walk_forward` then makes every fold's data set from the rows
 # the fold may see (so the scaler is refit on each fold's training rows),
 # trains the network once per seed, runs the baselines, and stitches the
 # blocks. Each (fold, forecaster, seed) is one run of `grid.run` (chapter
@@ -232,14 +234,14 @@ def wf_build(ds):
 
 
 display(Code(inspect.getsource(models.stacked_lstm), language="python"))
-lstm = evaluation.Network(wf_build, epochs=epochs, batch_size=BATCH,
-                          patience=patience)
+lstm = walk_forward.Network(wf_build, epochs=epochs, batch_size=BATCH,
+                            patience=patience)
 forecasters = {"LSTM": lstm, "linear": baselines.linear_on_window,
                "drift": baselines.drift}
 walks = {}
 for name in DATASETS:
     started = time.perf_counter()
-    walks[name] = evaluation.walk_forward(
+    walks[name] = walk_forward.walk_forward(
         frames[name], forecasters, first_test=TEST_START, end=TEST_END,
         step=step, scheme="sliding", train_rows=TRAIN_ROWS, val=0.2,
         features=FEATURES, window=WINDOW, target_kind="log_return",
@@ -260,7 +262,7 @@ walks[first].folds
 
 # %%
 wf_scores = pd.concat({label(n): wf.scores() for n, wf in walks.items()})
-evaluation.format_table(
+tables.format_table(
     wf_scores[["RMSE", "RMSE std", "MAE", "MAE std", "DA", "seeds",
                "DM p"]], decimals={"DA": 3})
 
@@ -308,7 +310,7 @@ def year_table(wf):
     """Ratio, share of better days and DM p of the network, per year."""
     table = wf.by_period("LSTM")[["ratio", "days better", "DM p"]]
     table.index = table.index.astype(str)
-    return evaluation.format_table(table.rename(
+    return tables.format_table(table.rename(
         columns={"days better": "better"}), decimals={"ratio": 3})
 
 
@@ -449,15 +451,15 @@ def summary_table(cost):
 
 mid_cost = COSTS_BP[len(COSTS_BP) // 2]
 print(f"costs {mid_cost} bp:")
-evaluation.format_table(summary_table(mid_cost),
-                        decimals={"total %": 0, "turnover": 0})
+tables.format_table(summary_table(mid_cost),
+                    decimals={"total %": 0, "turnover": 0})
 
 # %%
 sharpe = pd.DataFrame({
     f"{cost} bp": {(label(n), s): runs[n, cost, s].summary["Sharpe"]
                    for n in walks for s in STRATEGIES}
     for cost in COSTS_BP})
-evaluation.format_table(sharpe)
+tables.format_table(sharpe)
 
 # %% [markdown]
 # Costs hit strategies in proportion to their turnover: buy-and-hold pays
@@ -539,7 +541,7 @@ for i, name in enumerate(walks):
     ax.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
-evaluation.format_table(pd.DataFrame(luck).T)
+tables.format_table(pd.DataFrame(luck).T)
 
 # %% [markdown]
 # Look at the width of the grey histogram: over ten years, strategies
@@ -568,14 +570,14 @@ evaluation.format_table(pd.DataFrame(luck).T)
 price_epochs = EPOCHS or profile.pick(fast=15, full=30)
 pit_seeds = seeds[:2]  # every run trains for all epochs: two seeds at most
 pit_raw = data.load(first).loc[TEST_START:TEST_END]
-pit_split = prep.chronological_split(pit_raw, 0.6, val=0.2)
+pit_split = splits.chronological_split(pit_raw, 0.6, val=0.2)
 pit = {fit: prep.make_dataset(pit_raw, pit_split, features=["close"],
                               targets="close", window=WINDOW,
                               fit_scaler_on=fit)
        for fit in ("train", "all")}
 print(f"seeds {pit_seeds}, {price_epochs} epochs")
 print(pit_split.describe())
-price_net = evaluation.Network(
+price_net = walk_forward.Network(
     lambda ds: models.lstm(ds.input_shape, units=32),
     epochs=price_epochs, batch_size=32)
 
@@ -770,7 +772,7 @@ pitfall_table["inflation"] = np.where(
     pitfall_table["honest"] - pitfall_table["with the mistake"])
 pitfall_table[["honest", "with the mistake", "inflation"]] = \
     pitfall_table[["honest", "with the mistake", "inflation"]].astype(float)
-evaluation.format_table(pitfall_table, decimals=3)
+tables.format_table(pitfall_table, decimals=3)
 
 # %% [markdown]
 # The last column is how much each mistake improves the result: a lower
@@ -837,7 +839,7 @@ def next_day(name):
     """Forecast the close after the last row, from every seed's network."""
     recent = relative_features(latest_prices(name))
     recent = recent.iloc[-(TRAIN_ROWS + WINDOW + 1):]
-    split = prep.chronological_split(recent, len(recent) - 1, val=0.2)
+    split = splits.chronological_split(recent, len(recent) - 1, val=0.2)
     ds = prep.make_dataset(recent, split, features=FEATURES, window=WINDOW,
                            target_kind="log_return")
     x = ds.scaler.transform(recent[FEATURES].iloc[-WINDOW:])
@@ -868,7 +870,7 @@ for name, wf in walks.items():
             "last close": last_close, "forecast": centre, "90 % low": low,
             "90 % high": high}
 tomorrow = pd.DataFrame(tomorrow).T.rename_axis(["index", "last day", ""])
-evaluation.format_table(tomorrow)
+tables.format_table(tomorrow)
 
 # %% [markdown]
 # The interval comes from the network's walk-forward errors: 90 % of the
@@ -934,7 +936,7 @@ uni = frames[first][["close", "log_return"]].loc[:TEST_END]
 train_end = uni.index[uni.index < TEST_START][-1]
 start = uni.index.get_loc(train_end) + 1 - TRAIN_ROWS - WINDOW
 uni = uni.iloc[max(start, 0):]  # the same training length as the folds
-uni_split = prep.chronological_split(uni, train_end, val=0.2)
+uni_split = splits.chronological_split(uni, train_end, val=0.2)
 uni_sets = {h: prep.make_dataset(uni, uni_split, features=["log_return"],
                                  window=WINDOW, horizon=h,
                                  target_kind="log_return")
@@ -993,7 +995,7 @@ for h in horizons:
             actual - f, actual - previous, h=h)[1]
     by_h[h] = row
 by_h = pd.DataFrame(by_h).T.rename_axis("h")
-evaluation.format_table(by_h.rename(columns={
+tables.format_table(by_h.rename(columns={
     "drift p": "drift DM p", "recursive p": "rec. DM p",
     "direct p": "dir. DM p"}))
 
@@ -1062,7 +1064,7 @@ rows.append({
     "note": f"drift {by_h.loc[H, 'drift']:.2f}; split at {TEST_START[:4]}"})
 chapter_rows = pd.DataFrame(rows)
 results.save("07_forecasts_to_decisions", chapter_rows, profile=profile.name)
-evaluation.format_table(chapter_rows.set_index("experiment"))
+tables.format_table(chapter_rows.set_index("experiment"))
 
 # %%
 print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
@@ -1073,7 +1075,7 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #
 # * Walk-forward evaluation refits a model every `step` days on the rows
 #   before each block and stitches the blocks into one long out-of-sample
-#   record. The scaler is refit inside every fold; `evaluation.walk_forward`
+#   record. The scaler is refit inside every fold; `walk_forward.walk_forward`
 #   does this for networks and baselines alike, fold by fold through the
 #   experiment grid.
 # * Over ten years of the S&P 500 and the CSI 300, the stacked LSTM of
@@ -1120,7 +1122,7 @@ ex1 = {}
 for name in DATASETS:
     for scheme, rows_kw in (("sliding", {"train_rows": TRAIN_ROWS}),
                             ("expanding", {})):
-        ex1_wf = evaluation.walk_forward(
+        ex1_wf = walk_forward.walk_forward(
             frames[name], {"linear": baselines.linear_on_window},
             first_test=TEST_START, end=TEST_END, step=step, scheme=scheme,
             features=FEATURES, window=WINDOW, target_kind="log_return",
@@ -1131,7 +1133,7 @@ for name in DATASETS:
             "linear RMSE": sc.loc["linear", "RMSE"],
             "persistence RMSE": sc.loc["persistence", "RMSE"],
             "DM p": sc.loc["linear", "DM p"]}
-evaluation.format_table(pd.DataFrame(ex1).T)
+tables.format_table(pd.DataFrame(ex1).T)
 
 # %% [markdown]
 # The linear regression on a window of 20 days of all these features has
@@ -1174,7 +1176,7 @@ ex2_table = ex2[["long days", "turnover"]].groupby(
     level=["index", "threshold"], sort=False).first()
 for cost in COSTS_BP:
     ex2_table[f"Sharpe {cost} bp"] = ex2["Sharpe"].xs(cost, level="bp")
-evaluation.format_table(ex2_table, decimals={"turnover": 0})
+tables.format_table(ex2_table, decimals={"turnover": 0})
 
 # %% [markdown]
 # A higher threshold trades less, so costs matter less. But the network's
@@ -1248,8 +1250,8 @@ ex4_h = 5
 ex4_recent = relative_features(latest_prices(first))[["close",
                                                       "log_return"]]
 ex4_recent = ex4_recent.iloc[-(TRAIN_ROWS + WINDOW + ex4_h):]
-ex4_split = prep.chronological_split(ex4_recent, len(ex4_recent) - ex4_h,
-                                     val=0.2)
+ex4_split = splits.chronological_split(ex4_recent, len(ex4_recent) - ex4_h,
+                                       val=0.2)
 ex4_ds = prep.make_dataset(ex4_recent, ex4_split, features=["log_return"],
                            window=WINDOW, horizon=ex4_h,
                            target_kind="log_return")

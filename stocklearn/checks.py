@@ -198,7 +198,8 @@ def _params(scaler) -> np.ndarray:
 
 def _refit(scaler, frame: pd.DataFrame, columns, rows: tuple[int, int]) -> np.ndarray:
     """The parameters a scaler of the same kind gets from ``rows`` of ``frame[columns]``."""
-    from stocklearn.prep import FittedScaler, Split
+    from stocklearn.prep import FittedScaler
+    from stocklearn.splits import Split
 
     n = len(frame)
     split = Split(n=n, train=rows, val=(rows[1], rows[1]), test=(rows[1], n))

@@ -46,6 +46,7 @@ The functions the chapter shows fit the book's 78-character code column.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,8 +55,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from stocklearn import metrics, models, prep
+from stocklearn import metrics, models, prep, training
 from stocklearn.backend import keras
+from stocklearn.grid import describe
 from stocklearn.prep import Dataset, FittedScaler
 from stocklearn.settings import set_seed
 
@@ -69,10 +71,6 @@ UNITS = 30
 """Units of each network (Bao et al. 2021, Section 3)."""
 
 _BUILDERS = {"LSTM": models.lstm, "GRU": models.gru, "MLP": models.mlp}
-
-# one compiled network per architecture and process, with the start state
-# of its optimizer
-_RUNNERS: dict[tuple, tuple[keras.Model, list[np.ndarray]]] = {}
 
 Rows = Sequence[int] | np.ndarray
 
@@ -103,24 +101,6 @@ def build(kind: str, input_shape: tuple[int, int], *, units: int = UNITS,
                            learning_rate=learning_rate)
 
 
-def _runner(kind: str, shape: tuple[int, int], units: int,
-            learning_rate: float) -> tuple[keras.Model, list[np.ndarray]]:
-    """This process's training copy of an architecture, and Adam's start."""
-    key = (keras.backend.backend(), kind, shape, units, learning_rate)
-    if key not in _RUNNERS:
-        model = build(kind, shape, units=units, learning_rate=learning_rate)
-        model.optimizer.build(model.trainable_variables)
-        start = [keras.ops.convert_to_numpy(v)
-                 for v in model.optimizer.variables]
-        # on JAX a model's first fit trains differently from its later ones
-        # (same variables, same data order): one step here traces the
-        # training step, so that every real fit is a later one
-        model.fit(np.zeros((1, *shape), "float32"), np.zeros((1, 1), "float32"),
-                  epochs=1, verbose=0)
-        _RUNNERS[key] = (model, start)
-    return _RUNNERS[key]
-
-
 def fit_network(
     kind: str,
     X: np.ndarray,
@@ -139,18 +119,14 @@ def fit_network(
     in an order shuffled with the same seed.
 
     Two shortcuts make the hundreds of small fits of a grid several times
-    faster without changing what is learned. (1) Building a model is
-    cheap, but its first ``fit`` traces the training step, which costs
-    more than many epochs of these networks: the training runs on one
-    copy of the architecture kept per process, whose step is traced once;
-    the new weights (and random-seed states) and Adam's start state are
-    loaded into it, it is
-    trained, and its trained weights are copied back into the new model.
-    (2) Each Keras epoch starts a new input pipeline, which on TensorFlow
-    costs more than an epoch of training here: Keras runs one epoch over
-    ``epochs`` copies of the windows, shuffled together, so each window is
-    still seen exactly ``epochs`` times. Same seed, same numbers, in any
-    order and in any process.
+    faster without changing what is learned. (1) The training runs on the
+    traced copy of the architecture that :func:`stocklearn.training.traced_model`
+    keeps per process, reset to the seed's initial state; its trained
+    weights are copied into a new model. (2) Each Keras epoch starts a new
+    input pipeline, which on TensorFlow costs more than an epoch of training
+    here: Keras runs one epoch over ``epochs`` copies of the windows,
+    shuffled together, so each window is still seen exactly ``epochs``
+    times. Same seed, same numbers, in any order and in any process.
 
     Parameters
     ----------
@@ -185,20 +161,14 @@ def fit_network(
     if int(epochs) != epochs or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     shape = (int(X.shape[1]), int(X.shape[2]))
-    runner, start = _runner(kind, shape, units, learning_rate)
-    set_seed(seed)
-    model = build(kind, shape, units=units, learning_rate=learning_rate)
-    # every variable, the layers' random-seed states too (dropout draws from
-    # them), so that no fit depends on what the runner trained before
-    for variable, source in zip(runner.variables, model.variables, strict=True):
-        variable.assign(source.value)
-    for variable, value in zip(runner.optimizer.variables, start,
-                               strict=True):
-        variable.assign(value)
-    set_seed(seed)  # the shuffling does not depend on what ran before
+    network = functools.partial(build, kind, shape, units=units,
+                                learning_rate=learning_rate)
+    runner = training.traced_model(network, seed, key=describe(network))
     passes = int(epochs)
     runner.fit(np.concatenate([X] * passes), np.concatenate([y] * passes),
                epochs=1, batch_size=batch_size, shuffle=True, verbose=0)
+    set_seed(seed)
+    model = network()
     model.set_weights(runner.get_weights())
     return model
 
@@ -354,6 +324,7 @@ class FirstStage:
         """Train NN1 on ``ds.train`` (one target, one day ahead)."""
         if len(ds.targets) != 1 or ds.train.horizon != 1:
             raise ValueError("NN1 forecasts one target one day ahead")
+        training.check_no_test_targets(ds)
         model = fit_network(kind, ds.train.X, ds.train.y, epochs=epochs,
                             batch_size=batch_size, seed=seed, units=units,
                             learning_rate=learning_rate)

@@ -75,7 +75,7 @@ def describe(obj: Any) -> str:
     reads (functions among them described the same way). So two lambdas
     never share a description, and editing one (or a value it closes over)
     changes it; where and when it was defined does not. Partials, dataclass
-    instances (such as :class:`stocklearn.evaluation.Network`) and
+    instances (such as :class:`stocklearn.walk_forward.Network`) and
     containers are described by their parts.
 
     Parameters
@@ -139,10 +139,23 @@ def _describe(obj: Any, seen: set[int]) -> str:
     if isinstance(obj, dict):
         return "{" + ", ".join(f"{k!r}: {_describe(v, seen)}"
                                for k, v in sorted(obj.items(), key=lambda kv: repr(kv[0]))) + "}"
-    return _ADDRESS.sub("", repr(obj))
+    text = repr(obj)
+    if _ADDRESS.search(text):  # the default repr says nothing of the content
+        return f"{type(obj).__qualname__}#{_pickle_digest(obj)}"
+    return text
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _pickle_digest(obj: Any) -> str:
+    """A digest of the pickled object (cloudpickle, which joblib ships): its content."""
+    import cloudpickle
+
+    try:
+        return hashlib.sha256(cloudpickle.dumps(obj)).hexdigest()[:16]
+    except Exception:  # noqa: BLE001 (unpicklable: it cannot run elsewhere or be stored)
+        return f"id{id(obj)}"
 
 
 def _key(task: Callable, config: Mapping[str, Any], seed: int) -> str:
@@ -251,7 +264,7 @@ def summary(table: pd.DataFrame, by: str | Sequence[str],
     -------
     DataFrame
         Indexed by ``by``: for each metric ``m`` the columns ``m`` and ``m std``
-        (what :func:`stocklearn.evaluation.format_table` folds into "mean ± std"),
+        (what :func:`stocklearn.tables.format_table` folds into "mean ± std"),
         and ``seeds``.
     """
     by = [by] if isinstance(by, str) else list(by)

@@ -40,7 +40,7 @@ def save(chapter: str, table: pd.DataFrame, *, metric: str | None = None,
         ``metric``, ``ours`` and ``persistence``; optional ``paper``, ``ours
         std``, ``seeds``, ``linear``, ``DM p`` (against persistence) and
         ``note`` (a few words: the data set, the target). Other columns are
-        dropped. A table of :func:`stocklearn.evaluation.paper_comparison`
+        dropped. A table of :func:`stocklearn.tables.paper_comparison`
         can be passed as it is: without an ``experiment`` column, the index
         names the experiments (tuples joined by " / ").
     metric, note : str, optional

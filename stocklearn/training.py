@@ -5,6 +5,10 @@
   lies in the test part.
 * :func:`train_and_forecast` seeds, builds, fits and forecasts in prices
   (after :func:`release_memory`).
+* :func:`traced_model` keeps one traced copy of an architecture per process,
+  reset to the state a seed gives a new model: the many small fits of a
+  walk-forward (:mod:`stocklearn.walk_forward`) or of the error-correction
+  grid (:mod:`stocklearn.error_correction`) trace their training step once.
 
 Seeds and run profiles live in :mod:`stocklearn.settings`; the one recipe
 "train over seeds, then score beside the baselines" is
@@ -16,7 +20,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -179,8 +183,8 @@ def release_memory() -> None:
     """Clear Keras' global state, drop TensorFlow's stale gradients, and return freed memory.
 
     Called before every training run of :func:`train_and_forecast` and
-    :func:`stocklearn.tuning.validation_rmse`, and when the walk-forward
-    model cache of :mod:`stocklearn.evaluation` starts afresh. Three leaks
+    :func:`stocklearn.tuning.validation_rmse`, and when the cache of
+    :func:`traced_model` starts afresh. Three leaks
     would otherwise add up over the dozens of models of a chapter:
 
     * Keras' global state (layer names, the default graph): cleared by
@@ -275,3 +279,88 @@ def train_and_forecast(
     if keep_model:
         result["model"] = model
     return result
+
+
+# --------------------------------------------------------------------------- traced models
+TRACED_MODELS = 8
+"""Traced models :func:`traced_model` keeps per process (one per architecture)."""
+
+_traced: dict[Hashable, tuple[keras.Model, dict[int, list[np.ndarray]]]] = {}
+
+
+def _state(model: keras.Model) -> list:
+    """Every variable a fit changes: weights, seed states, metrics, optimizer slots."""
+    return [*model.variables, *model.optimizer.variables]
+
+
+def _initial_state(build: Callable[[], keras.Model], seed: int) -> tuple[keras.Model, list]:
+    """A model built after ``set_seed(seed)``, and a copy of its whole state."""
+    set_seed(seed)
+    model = build()
+    model.optimizer.build(model.trainable_variables)
+    return model, [keras.ops.convert_to_numpy(v) for v in _state(model)]
+
+
+def _warm_up(model: keras.Model) -> None:
+    """One training step on zeros, so that every real fit is a later one.
+
+    On JAX (and PyTorch) a Keras model's first ``fit`` draws differently from
+    its later ones from the same state; every state this step changes is
+    reset by :func:`traced_model` before a real fit. TensorFlow needs no
+    warm-up (its shuffles and draws follow the seed alone), and there a step
+    on targets of another rank than the real fits' would make Keras retrace
+    the step for any rank, which it cannot.
+    """
+    x = np.zeros((1, *model.input_shape[1:]), "float32")
+    y = [np.zeros((1, *out.shape[1:]), "float32") for out in model.outputs]
+    model.fit(x, y if len(y) > 1 else y[0], epochs=1, verbose=0)
+
+
+def traced_model(build: Callable[[], keras.Model], seed: int, *,
+                 key: Hashable) -> keras.Model:
+    """The model ``build()`` gives after ``set_seed(seed)``, as a reused, traced copy.
+
+    Tracing a model's training step takes seconds, longer than fitting a
+    small network on a few hundred windows. So one model is kept per
+    architecture (``key``), with the initial state of every seed it was
+    asked for (a model built after that seed, copied: weights, the layers'
+    random-seed states and the optimizer's slots). Off TensorFlow it is
+    warmed up by one training step when it is first built; each call resets it to the seed's
+    state and calls :func:`~stocklearn.settings.set_seed` again, so a fit
+    that follows does not depend on what the model trained before, nor on
+    the process: same seed, same numbers. At most :data:`TRACED_MODELS`
+    architectures are kept; then the cache starts afresh
+    (:func:`release_memory`).
+
+    Parameters
+    ----------
+    build : callable
+        ``build()`` returns a compiled model.
+    seed : int
+    key : hashable
+        The same for every ``build`` of the same architecture (layers, input
+        shape, loss, optimizer): e.g. the builder's
+        :func:`stocklearn.grid.describe` and the input shape.
+
+    Returns
+    -------
+    keras.Model
+        The kept model, valid until the next call: train it with :func:`fit`
+        (or ``model.fit``), then copy out what you need.
+    """
+    entry = _traced.get(key)
+    if entry is None:
+        if len(_traced) >= TRACED_MODELS:
+            _traced.clear()
+            release_memory()
+        model, initial = _initial_state(build, seed)
+        if BACKEND != "tensorflow":
+            _warm_up(model)
+        entry = _traced[key] = (model, {int(seed): initial})
+    model, initial = entry
+    if int(seed) not in initial:
+        initial[int(seed)] = _initial_state(build, seed)[1]
+    for variable, value in zip(_state(model), initial[int(seed)], strict=True):
+        variable.assign(value)
+    set_seed(seed)
+    return model

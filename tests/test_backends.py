@@ -20,11 +20,11 @@ pytestmark = pytest.mark.slow
 
 SCRIPT = """
 import json
-from stocklearn import data, experiments, models, prep
+from stocklearn import data, experiments, models, prep, splits
 from stocklearn.backend import BACKEND, STEPS_PER_EXECUTION
 
 rows = data.load("csi300", start="2014-12-08").iloc[:260]
-ds = prep.make_dataset(rows, prep.chronological_split(rows, 200, val=30), window=5,
+ds = prep.make_dataset(rows, splits.chronological_split(rows, 200, val=30), window=5,
                        features=("close", "volume"))
 builders = {
     "simple_rnn": lambda d: models.simple_rnn(d.input_shape, units=4),

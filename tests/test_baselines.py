@@ -8,7 +8,8 @@ import pytest
 from statsmodels.tsa.arima.model import ARIMA
 
 from stocklearn.baselines import arima, drift, linear_on_window, moving_average, persistence
-from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.prep import make_dataset
+from stocklearn.splits import chronological_split
 
 FEATURES = ("open", "high", "low", "close", "volume")
 

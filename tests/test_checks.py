@@ -4,21 +4,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocklearn import checks, evaluation, prep
+from stocklearn import checks, evaluation, prep, splits
 from stocklearn.checks import CheckFailed
 
 
 @pytest.fixture(scope="module")
 def ds(csi300):
     rows = csi300.loc["2015-01-01":].iloc[:260]
-    return prep.make_dataset(rows, prep.chronological_split(rows, 200, val=30), window=5,
+    return prep.make_dataset(rows, splits.chronological_split(rows, 200, val=30), window=5,
                              features=("close", "volume"))
 
 
 @pytest.fixture(scope="module")
 def leaky(csi300):
     rows = csi300.loc["2015-01-01":].iloc[:260]
-    return prep.make_dataset(rows, prep.chronological_split(rows, 200, val=30), window=5,
+    return prep.make_dataset(rows, splits.chronological_split(rows, 200, val=30), window=5,
                              features=("close", "volume"), fit_scaler_on="all")
 
 
@@ -91,7 +91,7 @@ def test_is_dataset_training_rows_and_same_test_rows(ds, leaky):
     with pytest.raises(CheckFailed, match="before 2016-01-01"):
         checks.training_rows(ds, "ds", start="2016-01-01")
     checks.same_test_rows(ds, leaky, ("ds", "leaky"))
-    shorter = prep.make_dataset(ds.frame, prep.chronological_split(ds.frame, 210, val=30),
+    shorter = prep.make_dataset(ds.frame, splits.chronological_split(ds.frame, 210, val=30),
                                 window=5, features=("close", "volume"))
     with pytest.raises(CheckFailed, match="same test rows"):
         checks.same_test_rows(ds, shorter, ("ds", "shorter"))

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from stocklearn import error_correction as ec
-from stocklearn import grid
-from stocklearn.prep import chronological_split, make_dataset
+from stocklearn import grid, training
+from stocklearn.prep import make_dataset
+from stocklearn.splits import chronological_split
 
 FEATURES = ("open", "high", "low", "close", "change", "volume")
 
@@ -78,12 +79,12 @@ def test_same_seed_same_network_in_any_order_and_process(ds):
     a = ec.fit_network("GRU", X, y, epochs=2, seed=0, units=4).get_weights()
     ec.fit_network("GRU", X, y, epochs=2, seed=1, units=4)  # something else in between
     b = ec.fit_network("GRU", X, y, epochs=2, seed=0, units=4).get_weights()
-    saved = dict(ec._RUNNERS)
-    ec._RUNNERS.clear()  # as in a fresh process: the training copy is built anew
+    saved = dict(training._traced)
+    training._traced.clear()  # as in a fresh process: the traced copy is built anew
     try:
         c = ec.fit_network("GRU", X, y, epochs=2, seed=0, units=4).get_weights()
     finally:
-        ec._RUNNERS.update(saved)
+        training._traced.update(saved)
     for wa, wb, wc in zip(a, b, c, strict=True):
         np.testing.assert_array_equal(wa, wb)
         np.testing.assert_array_equal(wa, wc)

@@ -4,16 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocklearn import baselines, data, papers, prep
-from stocklearn.evaluation import (
-    ACCURACY,
-    format_table,
-    paper_comparison,
-    scaled_accuracy,
-    score,
-    score_dataset,
-)
+from stocklearn import baselines, data, papers, prep, splits
+from stocklearn.evaluation import ACCURACY, scaled_accuracy, score, score_dataset
 from stocklearn.metrics import diebold_mariano
+from stocklearn.tables import format_table, paper_comparison
 
 ACTUAL = np.array([10.0, 11.0, 12.0, 11.0, 13.0])
 PREVIOUS = np.array([10.0, 10.0, 11.0, 12.0, 11.0])  # = the persistence forecast
@@ -102,7 +96,7 @@ def test_format_score_table(table):
 
 def test_score_dataset_adds_both_baselines_on_the_same_rows():
     df = data.load("csi300", "2014-12-08", "2016-12-31")
-    ds = prep.make_dataset(df, prep.chronological_split(df, 300), window=3)
+    ds = prep.make_dataset(df, splits.chronological_split(df, 300), window=3)
     model = ds.previous("test") * 1.001
     table = score_dataset(ds, {"model": model})
     assert list(table.index) == ["model", "persistence", "linear"]
@@ -117,7 +111,7 @@ def test_score_dataset_adds_both_baselines_on_the_same_rows():
 def three():
     """A data set with the targets open, low, high and a made-up forecast over two seeds."""
     df = data.load("csi300", "2014-12-08", "2016-12-31")
-    ds = prep.make_dataset(df, prep.chronological_split(df, 300), window=3,
+    ds = prep.make_dataset(df, splits.chronological_split(df, 300), window=3,
                            features=("open", "high", "low", "close"),
                            targets=["open", "low", "high"])
     model = np.stack([ds.previous("test") * 1.001, ds.previous("test") * 0.998])

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from stocklearn import evaluation, experiments, models
-from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.prep import make_dataset
+from stocklearn.splits import chronological_split
 
 
 @pytest.fixture(scope="module")

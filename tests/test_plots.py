@@ -10,7 +10,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from stocklearn import plots  # noqa: E402
 from stocklearn.data import load  # noqa: E402
-from stocklearn.prep import chronological_split, make_dataset  # noqa: E402
+from stocklearn.prep import make_dataset  # noqa: E402
+from stocklearn.splits import chronological_split  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("close_figures")
 

@@ -9,12 +9,12 @@ from hypothesis import strategies as st
 from stocklearn.data import DataError
 from stocklearn.prep import (
     FittedScaler,
-    chronological_split,
     log_returns,
     make_dataset,
     make_windows,
     returns,
 )
+from stocklearn.splits import chronological_split
 
 
 def _frame(n: int, seed: int = 0) -> pd.DataFrame:

@@ -6,7 +6,8 @@ import pytest
 from sklearn.linear_model import LinearRegression
 
 from stocklearn import evaluation, sklearn_models
-from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.prep import make_dataset
+from stocklearn.splits import chronological_split
 
 
 @pytest.fixture(scope="module")

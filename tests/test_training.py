@@ -10,8 +10,9 @@ import pytest
 from stocklearn import models
 from stocklearn.backend import BACKEND
 from stocklearn.experiments import repeat
-from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.prep import make_dataset
 from stocklearn.settings import set_seed
+from stocklearn.splits import chronological_split
 from stocklearn.training import (
     fit,
     fit_targets,

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from stocklearn import models, tuning
-from stocklearn.prep import chronological_split, make_dataset
+from stocklearn.prep import make_dataset
+from stocklearn.splits import chronological_split
 
 
 def test_pso_finds_the_minimum_of_a_bowl():

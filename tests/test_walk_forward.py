@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocklearn import baselines, evaluation, prep
+from stocklearn import baselines, prep, splits, walk_forward
 
 
 @pytest.fixture(scope="module")
@@ -17,11 +17,11 @@ def frame(csi300):
 
 
 def test_expanding_and_sliding_folds():
-    folds = evaluation.walk_forward_folds(100, first_test=60, step=15)
+    folds = splits.walk_forward_folds(100, first_test=60, step=15)
     assert [f.test for f in folds] == [(60, 75), (75, 90), (90, 100)]
     assert [f.train for f in folds] == [(0, 60), (0, 75), (0, 90)]
-    sliding = evaluation.walk_forward_folds(100, first_test=60, step=15, scheme="sliding",
-                                            train_rows=50, val=10, gap=2)
+    sliding = splits.walk_forward_folds(100, first_test=60, step=15, scheme="sliding",
+                                        train_rows=50, val=10, gap=2)
     assert [f.train for f in sliding] == [(8, 46), (23, 61), (38, 76)]
     assert [f.val for f in sliding] == [(48, 58), (63, 73), (78, 88)]
     assert [f.test for f in sliding] == [(60, 75), (75, 90), (90, 100)]
@@ -30,8 +30,8 @@ def test_expanding_and_sliding_folds():
 
 
 def test_folds_from_dates(frame):
-    folds = evaluation.walk_forward_folds(frame, first_test="2020-07-01", step=40,
-                                          end="2020-11-30", val=0.2)
+    folds = splits.walk_forward_folds(frame, first_test="2020-07-01", step=40,
+                                      end="2020-11-30", val=0.2)
     first = frame.index.searchsorted(pd.Timestamp("2020-07-01"))
     last = frame.index.searchsorted(pd.Timestamp("2020-11-30"), side="right")
     assert folds[0].test[0] == first and folds[-1].test[1] == last
@@ -51,7 +51,7 @@ def test_folds_from_dates(frame):
 def test_bad_folds_get_clear_errors(kwargs, match):
     args = {"first_test": 60, "step": 10, **kwargs}
     with pytest.raises(ValueError, match=match):
-        evaluation.walk_forward_folds(100, **args)
+        splits.walk_forward_folds(100, **args)
 
 
 def midpoint(ds, part):
@@ -63,8 +63,8 @@ def midpoint(ds, part):
 def test_no_folds_scaler_sees_its_test_rows(frame, scheme):
     args = {"first_test": "2020-05-01", "step": 30, "scheme": scheme,
             "train_rows": 200 if scheme == "sliding" else None, "window": 5}
-    wf = evaluation.walk_forward(frame, {"mid": midpoint}, **args)
-    folds = evaluation.walk_forward_folds(frame, **{k: v for k, v in args.items()
+    wf = walk_forward.walk_forward(frame, {"mid": midpoint}, **args)
+    folds = splits.walk_forward_folds(frame, **{k: v for k, v in args.items()
                                                     if k != "window"})
     for fold, (_, run) in zip(folds, wf.runs[wf.runs["model"] == "mid"].iterrows(),
                               strict=True):
@@ -74,7 +74,7 @@ def test_no_folds_scaler_sees_its_test_rows(frame, scheme):
     cut = folds[2].test[0]
     changed = frame.copy()
     changed.iloc[cut:, :4] *= 10.0
-    again = evaluation.walk_forward(changed, {"mid": midpoint}, **args)
+    again = walk_forward.walk_forward(changed, {"mid": midpoint}, **args)
     before = wf.rows < folds[3].test[0]
     np.testing.assert_array_equal(again.forecasts["mid"][0, before],
                                   wf.forecasts["mid"][0, before])
@@ -82,8 +82,8 @@ def test_no_folds_scaler_sees_its_test_rows(frame, scheme):
 
 
 def test_stitched_forecasts_cover_exactly_the_test_rows(frame):
-    wf = evaluation.walk_forward(frame, {"linear": baselines.linear_on_window},
-                                 first_test=300, step=45, end=420, window=3)
+    wf = walk_forward.walk_forward(frame, {"linear": baselines.linear_on_window},
+                                   first_test=300, step=45, end=420, window=3)
     np.testing.assert_array_equal(wf.rows, np.arange(300, 420))
     assert wf.dates.equals(frame.index[300:420])
     np.testing.assert_array_equal(wf.actual, frame["close"].to_numpy()[300:420])
@@ -101,9 +101,9 @@ def test_every_baseline_works_fold_by_fold(frame):
     forecasters = {"linear": baselines.linear_on_window, "drift": baselines.drift,
                    "ma10": partial(baselines.moving_average, n=10), "arima": baselines.arima}
     args = {"first_test": 400, "step": 40, "scheme": "sliding", "train_rows": 250}
-    wf = evaluation.walk_forward(frame, forecasters, window=4,
-                                 features=("close", "log_return"), **args)
-    for fold in evaluation.walk_forward_folds(frame, **args):
+    wf = walk_forward.walk_forward(frame, forecasters, window=4,
+                                   features=("close", "log_return"), **args)
+    for fold in splits.walk_forward_folds(frame, **args):
         ds = prep.make_dataset(frame, fold.split(len(frame), frame.index),
                                features=("close", "log_return"), window=4)
         rows = wf.fold == fold.number
@@ -112,8 +112,8 @@ def test_every_baseline_works_fold_by_fold(frame):
 
 
 def test_periods_and_folds(frame):
-    wf = evaluation.walk_forward(frame, {"linear": baselines.linear_on_window},
-                                 first_test="2019-10-01", step=60)
+    wf = walk_forward.walk_forward(frame, {"linear": baselines.linear_on_window},
+                                   first_test="2019-10-01", step=60)
     years = wf.by_period("linear")
     assert list(years.index.astype(str)) == ["2019", "2020"]
     assert years["rows"].sum() == len(wf.rows)
@@ -127,9 +127,9 @@ def test_periods_and_folds(frame):
 
 def test_bad_forecasters_are_refused(frame):
     with pytest.raises(TypeError, match="forecaster 'x'"):
-        evaluation.walk_forward(frame, {"x": 3}, first_test=400, step=40)
+        walk_forward.walk_forward(frame, {"x": 3}, first_test=400, step=40)
     with pytest.raises(ValueError, match="one target"):
-        evaluation.walk_forward(frame, {}, first_test=400, step=40, targets=["close", "open"])
+        walk_forward.walk_forward(frame, {}, first_test=400, step=40, targets=["close", "open"])
 
 
 def tiny_lstm(ds):
@@ -140,7 +140,7 @@ def tiny_lstm(ds):
 
 @pytest.fixture(scope="module")
 def network_args():
-    return {"forecasters": {"LSTM": evaluation.Network(tiny_lstm, epochs=2, batch_size=64,
+    return {"forecasters": {"LSTM": walk_forward.Network(tiny_lstm, epochs=2, batch_size=64,
                                                         patience=1),
                             "linear": baselines.linear_on_window},
             "first_test": 380, "step": 50, "scheme": "sliding", "train_rows": 200,
@@ -151,12 +151,14 @@ def network_args():
 @pytest.mark.keras
 @pytest.mark.slow
 def test_a_network_fold_does_not_depend_on_what_ran_before(frame, network_args):
-    first = evaluation.walk_forward(frame, **network_args)
+    from stocklearn import training
+
+    first = walk_forward.walk_forward(frame, **network_args)
     assert first.forecasts["LSTM"].shape == (2, len(first.rows))
     assert first.forecasts["linear"].shape == (1, len(first.rows))
-    again = evaluation.walk_forward(frame, **network_args)        # models reused
-    evaluation._models.clear()
-    fresh = evaluation.walk_forward(frame, **network_args)        # models rebuilt
+    again = walk_forward.walk_forward(frame, **network_args)        # models reused
+    training._traced.clear()
+    fresh = walk_forward.walk_forward(frame, **network_args)        # models rebuilt
     for other in (again, fresh):
         np.testing.assert_array_equal(other.forecasts["LSTM"], first.forecasts["LSTM"])
     assert not np.array_equal(first.forecasts["LSTM"][0], first.forecasts["LSTM"][1])
@@ -166,19 +168,19 @@ def test_a_network_fold_does_not_depend_on_what_ran_before(frame, network_args):
 @pytest.mark.keras
 @pytest.mark.slow
 def test_the_same_numbers_in_this_process_and_on_loky(frame, network_args):
-    here = evaluation.walk_forward(frame, **network_args)
-    there = evaluation.walk_forward(frame, **network_args, executor="loky", n_jobs=2)
+    here = walk_forward.walk_forward(frame, **network_args)
+    there = walk_forward.walk_forward(frame, **network_args, executor="loky", n_jobs=2)
     for name, values in here.forecasts.items():
         np.testing.assert_array_equal(there.forecasts[name], values)
 
 
 def test_a_stored_walk_forward_is_read_back(frame, tmp_path):
     args = {"first_test": 400, "step": 40, "window": 3, "store": tmp_path}
-    first = evaluation.walk_forward(frame, {"drift": baselines.drift}, **args)
+    first = walk_forward.walk_forward(frame, {"drift": baselines.drift}, **args)
     assert len(list(tmp_path.glob("*.joblib"))) == 2 * len(first.folds)  # + persistence
-    again = evaluation.walk_forward(frame, {"drift": baselines.drift}, **args)
+    again = walk_forward.walk_forward(frame, {"drift": baselines.drift}, **args)
     np.testing.assert_array_equal(again.forecasts["drift"], first.forecasts["drift"])
     pd.testing.assert_series_equal(again.runs["seconds"], first.runs["seconds"])  # not redone
-    other = evaluation.walk_forward(frame, {"drift": partial(baselines.moving_average, n=3)},
-                                    **args)  # same name, another forecaster: run afresh
+    other = walk_forward.walk_forward(frame, {"drift": partial(baselines.moving_average, n=3)},
+                                      **args)  # same name, another forecaster: run afresh
     assert not np.allclose(other.forecasts["drift"], first.forecasts["drift"])
