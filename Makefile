@@ -127,7 +127,7 @@ benchmark: $(STAMP)
 clean:
 	rm -rf _build
 
-# The course for a class (stocklearn/teaching.py; the teach extra brings otter-grader):
+# The course for a class (stocklearn/teaching/; the teach extra brings otter-grader):
 #   make student   for every chapter a student notebook (solutions out, a stub cell per
 #                  exercise, the check cells kept) in _build/student/notebooks, its otter
 #                  autograder in _build/student/autograder, and the book without solutions

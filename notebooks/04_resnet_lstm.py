@@ -480,7 +480,8 @@ for stock, ds in sets.items():
     keep(stock, "SVM", sklearn_models.run(
         lambda seed: sklearn_models.svr(), ds, seeds=seeds[:1]))
     keep(stock, "MLP", sklearn_models.run(
-        lambda seed: sklearn_models.mlp(seed=seed), ds, seeds=seeds))
+        lambda seed: sklearn_models.mlp_regressor(seed=seed), ds,
+        seeds=seeds))
 print("done:", sorted(scores))
 
 # %% [markdown]
@@ -787,7 +788,7 @@ for variant, variant_sets in variants.items():
             lambda seed: sklearn_models.svr(), ds,
             seeds=seeds[:1]).scores["test"]
         rerun[stock, "MLP", variant] = sklearn_models.run(
-            lambda seed: sklearn_models.mlp(seed=seed), ds,
+            lambda seed: sklearn_models.mlp_regressor(seed=seed), ds,
             seeds=extra_seeds).scores["test"]
         rerun[stock, "LSTM", variant] = experiments.run(
             recurrent("LSTM"), ds, seeds=extra_seeds, epochs=epochs,

@@ -328,8 +328,10 @@ plt.show()
 # below): the MAE its MAPE implies, divided by its MASE, matches the
 # average day-to-day change of the high *over the test period*, not over
 # the training period. We scale the same way, so persistence scores
-# exactly 1 and below 1 beats it. **Dstat** is the share of days on which
-# the forecast and the high move the same way from today's high. The
+# exactly 1 and below 1 beats it (the `scale_series` of `metrics.mase`).
+# The paper's **Dstat** is what the rest of the book calls direction
+# accuracy, **DA**: the share of days on which the forecast and the high
+# move the same way from today's high. The
 # paper's **time** is the mean time to forecast the test rows; ours is
 # the time to *train* the configuration (NN1, plus NN2 for two stages),
 # which says more about cost here. NN2 takes the same number of training
@@ -355,7 +357,7 @@ pd.DataFrame(scale_rows).T.round(2)
 # %% [markdown]
 # ### Stage one: NN1
 #
-# The grid runner `grid.run` calls a task once per configuration and seed
+# The grid runner `grid.sweep` calls a task once per configuration and seed
 # and returns one tidy table. The task here fits NN1 (the package's
 # `error_correction.first_stage`) and scores its test forecasts. Each NN1
 # fit is shared by all second stages of the same seed, so the grid runs in
@@ -380,8 +382,8 @@ def grid_store(stage):
 
 
 def run_grid(task, configs, stage):
-    return grid.run(task, configs, seeds=seeds, store=grid_store(stage),
-                    executor=GRID_EXECUTOR, n_jobs=GRID_JOBS)
+    return grid.sweep(task, configs, seeds=seeds, store=grid_store(stage),
+                      executor=GRID_EXECUTOR, n_jobs=GRID_JOBS)
 
 
 def stage1(*, series, nn1, seed):
@@ -571,7 +573,7 @@ print(f"{len(first_runs)} NN1 runs in {grid_seconds['NN1']:.0f} s and "
 # by NN2 = LSTM.
 
 # %%
-METRICS = ["RMSE", "MAPE", "MASE", "Dstat"]
+METRICS = ["RMSE", "MAPE", "MASE", "DA"]
 alone = first_runs.assign(nn2="none", errors="none",
                           **{"fit s": first_runs["nn1 fit s"]})
 nn1_seconds = first_runs.set_index(["series", "nn1", "seed"])["nn1 fit s"]
@@ -664,10 +666,10 @@ show_errors(symbols[-1])
 
 # %%
 def show_direction(series):
-    cols = ["Dstat paper", "Dstat", "Dstat std", "time paper", "fit s",
+    cols = ["DA paper", "DA", "DA std", "time paper", "fit s",
             "fit s std", "seeds"]
     shown = tables.format_table(summaries[series][cols],
-                                decimals={"Dstat": 3})
+                                decimals={"DA": 3})
     return shown.rename_axis(series)
 
 

@@ -217,7 +217,7 @@ plt.show()
 # `walk_forward.walk_forward` then makes every fold's data set from the rows
 # the fold may see (so the scaler is refit on each fold's training rows),
 # trains the network once per seed, runs the baselines, and stitches the
-# blocks. Each (fold, forecaster, seed) is one run of `grid.run` (chapter
+# blocks. Each (fold, forecaster, seed) is one run of `grid.sweep` (chapter
 # 6), so the folds can be sent to other processes or a cluster with the
 # `EXECUTOR` parameter. The baselines are persistence, the linear
 # regression on the network's own windows (chapter 2), and the drift
@@ -360,7 +360,8 @@ for name, wf in walks.items():
 # check on four days, long, long, flat, flat, with 10 bp costs:
 
 # %%
-hand = backtest.run([100.0, 110.0, 99.0, 99.0], [1, 1, 0, 0], cost_bps=10)
+hand = backtest.simulate([100.0, 110.0, 99.0, 99.0], [1, 1, 0, 0],
+                         cost_bps=10)
 # by hand: +10 % less 0.1 % (entry), -10 %, 0 % less 0.1 % (exit)
 by_hand = np.cumprod([1.0, 1 + 0.10 - 0.001, 1 - 0.10, 1 - 0.001])
 assert np.allclose(hand.equity.to_numpy(), by_hand)
@@ -383,7 +384,7 @@ def expected_return(name, model="LSTM"):
     forecast is made (the day before the day forecast)."""
     wf = walks[name]
     forecast = wf.forecasts[model].mean(axis=0)  # the seeds' mean
-    return pd.Series(forecast / wf.previous - 1.0,
+    return pd.Series(backtest.forecast_return(forecast, wf.previous),
                      index=frames[name].index[wf.rows - 1])
 
 
@@ -411,8 +412,8 @@ for name in walks:
     close, positions = strategies(name)
     for cost in COSTS_BP:
         for strategy, position in positions.items():
-            runs[name, cost, strategy] = backtest.run(close, position,
-                                                      cost_bps=cost)
+            runs[name, cost, strategy] = backtest.simulate(close, position,
+                                                           cost_bps=cost)
 STRATEGIES = list(positions)
 fig, axes = plt.subplots(len(walks), len(COSTS_BP), sharex=True,
                          sharey="row", squeeze=False,
@@ -509,7 +510,7 @@ for i, name in enumerate(walks):
     draws = rng.normal(signal.mean(), signal.std(),
                        size=(noise_draws, len(signal)))
     noise_runs = [
-        backtest.run(close, backtest.long_flat(
+        backtest.simulate(close, backtest.long_flat(
             pd.Series(d, index=signal.index).reindex(close.index,
                                                      fill_value=0.0)),
             cost_bps=mid_cost)
@@ -705,8 +706,8 @@ def test_sharpe(forecast):
                        index=pit_close.index[:-1])
     position = backtest.long_flat(signal.reindex(pit_close.index,
                                                  fill_value=0.0))
-    sharpe = backtest.run(pit_close, position,
-                          cost_bps=mid_cost).summary["Sharpe"]
+    sharpe = backtest.simulate(pit_close, position,
+                               cost_bps=mid_cost).summary["Sharpe"]
     return 0.0 if np.isnan(sharpe) else sharpe  # NaN: never invested
 
 
@@ -754,9 +755,9 @@ positions = {
     "momentum": (close.pct_change() > 0).astype(float),
 }
 for strategy, position in positions.items():
-    honest = backtest.run(close, position, cost_bps=mid_cost).summary
-    same_day = backtest.run(close, position.shift(-1).fillna(0.0),
-                            cost_bps=mid_cost).summary
+    honest = backtest.simulate(close, position, cost_bps=mid_cost).summary
+    same_day = backtest.simulate(close, position.shift(-1).fillna(0.0),
+                                 cost_bps=mid_cost).summary
     pitfalls[f"same-day position, {strategy}"] = {
         "measure": "Sharpe", "honest": honest["Sharpe"],
         "with the mistake": same_day["Sharpe"]}
@@ -1167,7 +1168,7 @@ for name in walks:
     for threshold in (0.0, 0.0001, 0.0003, 0.001):
         position = backtest.long_flat(signal, threshold)
         for cost in COSTS_BP:
-            s = backtest.run(close, position, cost_bps=cost).summary
+            s = backtest.simulate(close, position, cost_bps=cost).summary
             ex2[label(name), f"{threshold:.2%}", cost] = {
                 "long days": position.mean(), "turnover": s["turnover"],
                 "Sharpe": s["Sharpe"]}

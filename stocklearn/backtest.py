@@ -1,6 +1,6 @@
 """A daily backtest of a position series, with costs, and the strategies of chapter 7.
 
-The conventions (the same in :func:`run`'s docstring and in the chapter):
+The conventions (the same in :func:`simulate`'s docstring and in the chapter):
 
 * ``position[t]``, a number in ``[-1, 1]`` (1 long, 0 flat, -1 short), is
   decided with data up to the close of day ``t`` and held from that close to
@@ -36,7 +36,7 @@ SUMMARY = ("total return", "annual return", "annual volatility", "Sharpe", "max 
 
 @dataclass(frozen=True)
 class Backtest:
-    """What :func:`run` returns.
+    """What :func:`simulate` returns.
 
     Attributes
     ----------
@@ -51,7 +51,7 @@ class Backtest:
     costs : Series
         The cost taken from each net return (same index as ``returns``).
     summary : Series
-        Index :data:`SUMMARY`; see :func:`run`.
+        Index :data:`SUMMARY`; see :func:`simulate`.
     """
 
     returns: pd.Series
@@ -88,7 +88,7 @@ def _series(values, name: str, index: pd.Index | None = None) -> pd.Series:
     return s
 
 
-def run(close, position, *, cost_bps: float = 0.0) -> Backtest:
+def simulate(close, position, *, cost_bps: float = 0.0) -> Backtest:
     """Backtest daily positions on a price series, with proportional costs.
 
     Conventions:

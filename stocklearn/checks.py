@@ -191,7 +191,7 @@ def is_dataset(ds, name: str):
 
 def _params(scaler) -> np.ndarray:
     inner = scaler.scaler
-    if scaler.kind == "minmax":
+    if scaler.scale == "minmax":
         return np.concatenate([inner.data_min_, inner.data_max_])
     return np.concatenate([inner.mean_, inner.scale_])
 
@@ -203,7 +203,7 @@ def _refit(scaler, frame: pd.DataFrame, columns, rows: tuple[int, int]) -> np.nd
 
     n = len(frame)
     split = Split(n=n, train=rows, val=(rows[1], rows[1]), test=(rows[1], n))
-    return _params(FittedScaler(frame[list(columns)], split, kind=scaler.kind,
+    return _params(FittedScaler(frame[list(columns)], split, scale=scaler.scale,
                                 shared=scaler.shared))
 
 

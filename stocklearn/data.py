@@ -419,7 +419,7 @@ def _window(df: pd.DataFrame, start, end, what: str) -> pd.DataFrame:
         try:
             stamp = None if value is None else pd.Timestamp(value)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"{label}={value!r} is not a date like '2014-12-08'") from exc
+            raise ValueError(f"{label}={value!r} is not a date like '2014-12-08'") from exc
         bounds.append(value if isinstance(value, str) or stamp is None else stamp)
     out = df.loc[bounds[0]:bounds[1]]
     if out.empty:

@@ -37,7 +37,8 @@ Pieces:
   :class:`ErrorCorrector` (NN2 fitted, with its error scale).
 * :func:`first_stage` and :func:`second_stage`: the bodies of the grid
   tasks of chapter 6 (arrays in, arrays out).
-* :func:`score`: RMSE, MAPE, MASE and Dstat as the paper reports them.
+* :func:`score`: RMSE, MAPE, MASE and direction accuracy (the paper's Dstat)
+  as the paper reports them.
 * :func:`autocorrelation`: is there structure in an error series for NN2
   to find? (Ljung-Box test.)
 
@@ -442,14 +443,14 @@ def second_stage(kind: str, ds: Dataset, first: dict[str, Any], *,
 
 # -------------------------------------------------------------------- scores
 def score(actual, forecast, previous) -> dict[str, float]:
-    """RMSE, MAPE (%), MASE and Dstat of a forecast of consecutive rows.
+    """RMSE, MAPE (%), MASE and DA of a forecast of consecutive rows.
 
     MASE is scaled here by the mean absolute day-to-day change of the
     *scored* rows (the persistence forecast's MAE), which is what the
     paper's numbers imply (their MAE / MASE equals that change on the
     test period); :func:`stocklearn.metrics.mase` scales by the training
     period. Below 1 means more accurate than persistence on these rows.
-    Dstat is :func:`stocklearn.metrics.direction_accuracy`.
+    DA is :func:`stocklearn.metrics.direction_accuracy`, the paper's Dstat.
 
     Parameters
     ----------
@@ -468,8 +469,8 @@ def score(actual, forecast, previous) -> dict[str, float]:
         raise ValueError("score needs consecutive rows: previous[i] must "
                          "equal actual[i - 1]")
     return {"RMSE": metrics.rmse(a, f), "MAPE": metrics.mape(a, f),
-            "MASE": metrics.mase(a, f, np.concatenate([p[:1], a])),
-            "Dstat": metrics.direction_accuracy(a, f, p)}
+            "MASE": metrics.mase(a, f, scale_series=np.concatenate([p[:1], a])),
+            "DA": metrics.direction_accuracy(a, f, p)}
 
 
 def autocorrelation(errors, lags: int = 10) -> pd.DataFrame:

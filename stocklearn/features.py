@@ -53,7 +53,7 @@ def is_price_like(column: str) -> bool:
 def _as_series(series: pd.Series | np.ndarray, n: int, what: str) -> pd.Series:
     """Check the look-back ``n`` and the length, and return a float Series."""
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise DataError(f"{what}: the look-back n must be a positive integer, got {n!r}")
+        raise ValueError(f"{what}: the look-back n must be a positive integer, got {n!r}")
     s = series if isinstance(series, pd.Series) else pd.Series(np.asarray(series))
     if len(s) < n:
         raise DataError(f"{what}: the series has {len(s)} rows, fewer than the look-back n={n}")
@@ -77,8 +77,10 @@ def sma(series: pd.Series | np.ndarray, n: int) -> pd.Series:
 
     Raises
     ------
+    ValueError
+        When ``n < 1``.
     DataError
-        When ``n < 1`` or the series is shorter than ``n``.
+        When the series is shorter than ``n``.
     """
     s = _as_series(series, n, "sma")
     return s.rolling(n, min_periods=n).mean().rename(f"sma_{n}")
@@ -107,8 +109,10 @@ def ema(series: pd.Series | np.ndarray, n: int) -> pd.Series:
 
     Raises
     ------
+    ValueError
+        When ``n < 1``.
     DataError
-        When ``n < 1`` or the series is shorter than ``n``.
+        When the series is shorter than ``n``.
     """
     s = _as_series(series, n, "ema")
     return s.ewm(span=n, adjust=False, min_periods=n).mean().rename(f"ema_{n}")
@@ -138,12 +142,14 @@ def macd(close: pd.Series | np.ndarray, fast: int = 12, slow: int = 26,
 
     Raises
     ------
+    ValueError
+        When a span is below 1 or ``fast >= slow``.
     DataError
-        When a span is below 1, ``fast >= slow``, or the series is too short.
+        When the series is too short.
     """
     if fast >= slow:
-        raise DataError(f"macd: the fast span must be shorter than the slow one, got "
-                        f"fast={fast}, slow={slow}")
+        raise ValueError(f"macd: the fast span must be shorter than the slow one, got "
+                         f"fast={fast}, slow={slow}")
     line = ema(close, fast) - ema(close, slow)
     sig = ema(line, signal)
     return pd.DataFrame({"macd": line, "macd_signal": sig, "macd_hist": line - sig})
@@ -175,8 +181,10 @@ def rsi(close: pd.Series | np.ndarray, n: int = 14) -> pd.Series:
 
     Raises
     ------
+    ValueError
+        When ``n < 1``.
     DataError
-        When ``n < 1`` or the series has fewer than ``n + 1`` rows.
+        When the series has fewer than ``n + 1`` rows.
     """
     s = _as_series(close, n, "rsi")
     if len(s) < n + 1:
@@ -217,10 +225,10 @@ def bollinger(close: pd.Series | np.ndarray, n: int = 20, k: float = 2.0) -> pd.
 
     Raises
     ------
-    DataError
-        When ``n < 1`` or the series is shorter than ``n``.
     ValueError
-        When ``k`` is negative.
+        When ``n < 1`` or ``k`` is negative.
+    DataError
+        When the series is shorter than ``n``.
     """
     if k < 0:
         raise ValueError(f"bollinger: k must not be negative, got {k}")

@@ -219,13 +219,13 @@ def ashare(code: str, start=None, end=None, *, adjust: str = "",
     Raises
     ------
     SymbolError
-        Malformed code (``DataError`` for an unknown ``adjust``).
+        Malformed code (``ValueError`` for an unknown ``adjust``).
     FetchError
         The download failed and there is no cached or bundled copy.
     """
     digits = _ashare_code(code)
     if adjust not in ("", "qfq", "hfq"):
-        raise DataError(f"adjust must be '', 'qfq' or 'hfq', got {adjust!r}")
+        raise ValueError(f"adjust must be '', 'qfq' or 'hfq', got {adjust!r}")
     path = (Path(cache_dir or DEFAULT_CACHE_DIR).expanduser()
             / f"ashare_{digits}{'_' + adjust if adjust else ''}.csv")
     stocks = {meta["symbol"][:6]: name for name, meta in _registry().items()

@@ -6,8 +6,8 @@ A grid calls one *task* once per configuration and seed::
         ...                               # train, forecast, score
         return {"RMSE": 12.3, "MAPE": 0.8, "forecast": array}
 
-    table = grid.run(task, grid.configurations(nn1=["lstm", "mlp"], nn2=["none", "gru"]),
-                     seeds=[0, 1], store="runs/ch6")
+    table = grid.sweep(task, grid.configurations(nn1=["lstm", "mlp"], nn2=["none", "gru"]),
+                         seeds=[0, 1], store="runs/ch6")
 
 Every run is seeded with :func:`stocklearn.settings.set_seed` first, timed,
 and becomes one row: its configuration, its seed, what the task returned, and
@@ -187,7 +187,7 @@ def _one_run(task: Callable, config: dict[str, Any], seed: int,
     return row
 
 
-def run(
+def sweep(
     task: Callable[..., Mapping[str, Any]],
     configs: Iterable[Mapping[str, Any]],
     *,
@@ -254,7 +254,7 @@ def summary(table: pd.DataFrame, by: str | Sequence[str],
     Parameters
     ----------
     table : DataFrame
-        From :func:`run`.
+        From :func:`sweep`.
     by : str or sequence of str
         Configuration columns to group by.
     metrics : sequence of str, optional

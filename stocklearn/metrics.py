@@ -93,21 +93,26 @@ def mape(actual, forecast) -> float:
     return float(100.0 * np.mean(np.abs((t - p) / t)))
 
 
-def mase(actual, forecast, train_series, m: int = 1) -> float:
+def mase(actual, forecast, scale_series, m: int = 1) -> float:
     """Mean absolute scaled error (Hyndman & Koehler 2006).
 
-    The forecast's MAE divided by the in-sample MAE of the seasonal naive
-    forecast on the training series, ``mean |train[t] - train[t-m]|``.
-    With ``m = 1`` that is the persistence forecast: below 1 means better
-    than "tomorrow = today" was on the training data.
+    The forecast's MAE divided by the MAE of the seasonal naive forecast on
+    ``scale_series``, ``mean |s[t] - s[t-m]|``. Hyndman & Koehler scale by
+    the training series (so do :func:`evaluate` and the score tables of
+    :mod:`stocklearn.evaluation`): with ``m = 1``, below 1 means better than
+    "tomorrow = today" was on the training data. Bao et al. (2021) scale by
+    the scored period itself (:func:`stocklearn.error_correction.score`
+    passes the scored rows and the value before them): below 1 means better
+    than persistence on the same rows.
 
     Parameters
     ----------
     actual, forecast : array-like, same shape
         Actual and forecast values.
-    train_series : array-like, shape (n,) or (n, k)
-        The training series (in time order) that sets the scale; with 2-D
-        arrays the scale is averaged over all columns.
+    scale_series : array-like, shape (n,) or (n, k)
+        The series (in time order) whose naive forecast's MAE is the scale,
+        usually the training series; with 2-D arrays the scale is averaged
+        over all columns.
     m : int, default 1
         Lag of the naive forecast (the season length).
 
@@ -118,16 +123,16 @@ def mase(actual, forecast, train_series, m: int = 1) -> float:
     Raises
     ------
     ValueError
-        When ``train_series`` has no more than ``m`` rows or is constant.
+        When ``scale_series`` has no more than ``m`` rows or is constant.
     """
     t, p = _arrays(actual=actual, forecast=forecast)
-    (train,) = _arrays(train_series=train_series)
+    (train,) = _arrays(scale_series=scale_series)
     if m < 1 or len(train) <= m:
-        raise ValueError(f"mase needs m >= 1 and more than m={m} training values, "
+        raise ValueError(f"mase needs m >= 1 and more than m={m} values to scale by, "
                          f"got {len(train)}")
     scale = np.mean(np.abs(train[m:] - train[:-m]))
     if scale == 0:
-        raise ValueError("mase is undefined: the training series never changes")
+        raise ValueError("mase is undefined: the scale series never changes")
     return float(np.mean(np.abs(t - p)) / scale)
 
 
@@ -285,7 +290,7 @@ def evaluate(actual, forecast, *, previous, train_series, name: str | None = Non
             raise ValueError(f"evaluate takes 1-D arrays (one target at a time); {label} has "
                              f"shape {np.shape(value)}")
     values = [rmse(actual, forecast), mae(actual, forecast), mape(actual, forecast),
-              mase(actual, forecast, train_series),
+              mase(actual, forecast, scale_series=train_series),
               direction_accuracy(actual, forecast, previous)]
     return pd.Series(values, index=list(METRICS), name=name, dtype=float)
 

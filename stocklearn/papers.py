@@ -173,15 +173,16 @@ def bao2021_results() -> pd.DataFrame:
 
     ``model`` is "NN1" alone or "NN1,NN2" (NN2 forecasts NN1's error).
     Cells the source text lost are NaN. ``time`` is the mean test time in
-    seconds, MAPE in %, Dstat the share of correct directions.
+    seconds, MAPE in %, DA the share of correct directions (the paper's
+    Dstat).
 
     Returns
     -------
     DataFrame
-        Index (``dataset``, ``model``); columns time, RMSE, MAPE, MASE, Dstat, source.
+        Index (``dataset``, ``model``); columns time, RMSE, MAPE, MASE, DA, source.
     """
     rows = [
-        # dataset     model        time   RMSE     MAPE   MASE   Dstat  table
+        # dataset     model        time   RMSE     MAPE   MASE   DA     table
         ("000001.SH", "LSTM", 0.102, 27.243, 0.643, 1.204, 0.653, 1),
         ("000001.SH", "LSTM,GRU", 0.188, NA, NA, NA, NA, 1),
         ("000001.SH", "LSTM,LSTM", 0.207, 22.225, 0.483, 0.903, 0.667, 1),
@@ -200,7 +201,7 @@ def bao2021_results() -> pd.DataFrame:
         ("399001.SZ", "GRU,MLP", 0.023, 120.234, 1.050, 0.961, 0.615, 5),
     ]
     df = pd.DataFrame(rows, columns=["dataset", "model", "time", "RMSE", "MAPE", "MASE",
-                                     "Dstat", "table"])
+                                     "DA", "table"])
     df["source"] = "Bao et al. (2021), Table " + df.pop("table").astype(str)
     return df.set_index(["dataset", "model"])
 

@@ -80,7 +80,7 @@ class FittedScaler:
         The whole series, all columns to be scaled (rows aligned with ``split``).
     split : Split
         Only ``split.train`` rows are used to fit.
-    kind : {"minmax", "standard"}, default "minmax"
+    scale : {"minmax", "standard"}, default "minmax"
         Min-max scaling to ``feature_range`` or standardisation.
     feature_range : tuple, default (0, 1)
         Range of the min-max scaler.
@@ -98,15 +98,15 @@ class FittedScaler:
         The ``(start, end)`` rows the scaler saw.
     """
 
-    def __init__(self, data, split: Split, kind: str = "minmax",
+    def __init__(self, data, split: Split, scale: str = "minmax",
                  feature_range: tuple[float, float] = (0.0, 1.0), shared: bool = False) -> None:
-        if kind == "minmax":
+        if scale == "minmax":
             self.scaler = MinMaxScaler(feature_range=feature_range)
-        elif kind == "standard":
+        elif scale == "standard":
             self.scaler = StandardScaler()
         else:
-            raise ValueError(f"kind must be 'minmax' or 'standard', got {kind!r}")
-        self.kind = kind
+            raise ValueError(f"scale must be 'minmax' or 'standard', got {scale!r}")
+        self.scale = scale
         self.shared = bool(shared)
         width = np.asarray(data).reshape(len(data), -1).shape[1]
         self.columns = (list(map(str, data.columns)) if isinstance(data, pd.DataFrame)
@@ -141,7 +141,7 @@ class FittedScaler:
             else int(column)
         j = 0 if self.shared else j
         v = np.asarray(values, dtype=float)
-        if self.kind == "minmax":
+        if self.scale == "minmax":
             return (v - self.scaler.min_[j]) / self.scaler.scale_[j]
         return v * self.scaler.scale_[j] + self.scaler.mean_[j]
 
@@ -466,12 +466,12 @@ def make_dataset(
     n = len(df)
     fit_split = split if fit_scaler_on == "train" else Split(
         n=n, train=(0, n), val=(n, n), test=(n, n))
-    scaler = FittedScaler(x, fit_split, kind=scale)
+    scaler = FittedScaler(x, fit_split, scale=scale)
     xs = scaler.transform(x).to_numpy()
     prices = df[targets].to_numpy(dtype=float)
     target_scaler = None
     if target_kind == "price":
-        target_scaler = FittedScaler(df[targets], fit_split, kind=scale,
+        target_scaler = FittedScaler(df[targets], fit_split, scale=scale,
                                      shared=shared_target_scale)
         y_kind = target_scaler.transform(df[targets]).to_numpy()
     else:

@@ -51,7 +51,7 @@ def svr(*, C: float = 1.0, epsilon: float = 0.005,
     return SVR(kernel="rbf", C=C, epsilon=epsilon, gamma=gamma)
 
 
-def mlp(*, hidden: tuple[int, ...] = (64, 32), seed: int = 0,
+def mlp_regressor(*, hidden: tuple[int, ...] = (64, 32), seed: int = 0,
         max_iter: int = 500, learning_rate: float = 1e-3) -> MLPRegressor:
     """A multilayer perceptron, ReLU layers ``hidden``, Adam on the MSE.
 
@@ -91,7 +91,7 @@ def run(make: Callable[[int], Any], ds: Dataset, *,
     ----------
     make : callable
         ``make(seed)`` returns an unfitted scikit-learn regressor, e.g.
-        ``lambda seed: mlp(seed=seed)``.
+        ``lambda seed: mlp_regressor(seed=seed)``.
     ds : Dataset
         Single-target data set.
     seeds : iterable of int

@@ -4,7 +4,7 @@
 :func:`stocklearn.splits.walk_forward_folds` (on an expanding or a sliding
 window, scalers refit inside every fold), forecasts the block and stitches
 the blocks in time order. Each (fold, forecaster, seed) is one task of
-:func:`stocklearn.grid.run`, so the folds can run in other processes and
+:func:`stocklearn.grid.sweep`, so the folds can run in other processes and
 give the same numbers. A network is given as a :class:`Network`: a builder
 and how to train it; its traced model is kept between folds
 (:func:`stocklearn.training.traced_model`).
@@ -237,7 +237,7 @@ def walk_forward(
     so its scalers are fit on that fold's training rows only; every
     forecaster is fit on the fold's training windows and forecasts its test
     block; the blocks are stitched in time order. Each (fold, forecaster,
-    seed) is one run of :func:`stocklearn.grid.run`, so the folds can run in
+    seed) is one run of :func:`stocklearn.grid.sweep`, so the folds can run in
     other processes (``executor="loky"``) or on a Dask cluster
     (``executor="dask"``) and give the same numbers.
 
@@ -259,7 +259,7 @@ def walk_forward(
     seeds : iterable of int, default (0,)
         Seeds of the networks.
     executor, n_jobs, store
-        Passed to :func:`stocklearn.grid.run`.
+        Passed to :func:`stocklearn.grid.sweep`.
 
     Returns
     -------
@@ -289,9 +289,9 @@ def walk_forward(
     tables = []
     for names, run_seeds in ((networks, seeds), (others, seeds[:1])):
         if names:
-            tables.append(grid.run(task, grid.configurations(fold=numbers, model=names),
-                                   seeds=run_seeds, executor=executor, n_jobs=n_jobs,
-                                   store=store))
+            tables.append(grid.sweep(task, grid.configurations(fold=numbers, model=names),
+                                     seeds=run_seeds, executor=executor, n_jobs=n_jobs,
+                                     store=store))
     runs = pd.concat(tables, ignore_index=True)
     first = runs[runs["model"] == "persistence"].sort_values("fold")
     rows = np.concatenate(list(first["target_rows"]))

@@ -153,3 +153,20 @@ class FileScheduling(LoadScopeScheduling):
 @pytest.hookimpl(optionalhook=True)  # so that `pytest -p no:xdist` still runs
 def pytest_xdist_make_scheduler(config, log):
     return FileScheduling(config, log)
+
+
+def assert_scores_by_hand(table: pd.DataFrame, ds, forecasts, part: str) -> None:
+    """The RMSE and MAE of ``forecasts`` (n_seeds, m), and persistence's, computed here
+    with NumPy, not with stocklearn.evaluation, must be what ``table`` shows."""
+    import numpy as np
+
+    actual = ds.actual(part)
+    errors = np.atleast_2d(forecasts) - actual
+    rmse, mae = np.sqrt((errors ** 2).mean(axis=1)), np.abs(errors).mean(axis=1)
+    assert table.loc["model", "seeds"] == len(errors)
+    assert table.loc["model", "RMSE"] == pytest.approx(rmse.mean(), rel=1e-12)
+    assert table.loc["model", "MAE"] == pytest.approx(mae.mean(), rel=1e-12)
+    if len(errors) > 1:
+        assert table.loc["model", "RMSE std"] == pytest.approx(rmse.std(ddof=1), rel=1e-9)
+    persistence = np.sqrt(((ds.previous(part) - actual) ** 2).mean())
+    assert table.loc["persistence", "RMSE"] == pytest.approx(persistence, rel=1e-12)

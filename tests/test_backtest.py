@@ -14,7 +14,7 @@ DATES = pd.date_range("2024-01-01", periods=4, freq="B")
 
 def test_position_earns_the_next_days_return_and_equity_starts_at_one():
     # close 100 -> 110 -> 99 -> 99; long, long, flat, flat
-    bt = backtest.run(pd.Series([100.0, 110.0, 99.0, 99.0], index=DATES), [1, 1, 0, 0])
+    bt = backtest.simulate(pd.Series([100.0, 110.0, 99.0, 99.0], index=DATES), [1, 1, 0, 0])
     # day 1: +10 %, day 2: -10 %, day 3: flat
     np.testing.assert_allclose(bt.returns.to_numpy(), [0.10, -0.10, 0.0], atol=1e-15)
     assert list(bt.returns.index) == list(DATES[1:])  # indexed by the day it is earned
@@ -30,7 +30,7 @@ def test_position_earns_the_next_days_return_and_equity_starts_at_one():
 
 def test_costs_are_taken_from_the_next_days_return_and_the_first_entry_pays():
     close = [100.0, 110.0, 99.0, 99.0]
-    bt = backtest.run(close, [1, 1, 0, 0], cost_bps=10)    # 0.1 % per unit traded
+    bt = backtest.simulate(close, [1, 1, 0, 0], cost_bps=10)    # 0.1 % per unit traded
     net = [0.10 - 0.001, -0.10, 0.0 - 0.001]               # entry on day 0, exit on day 2
     np.testing.assert_allclose(bt.returns.to_numpy(), net, atol=1e-15)
     np.testing.assert_allclose(bt.costs.to_numpy(), [0.001, 0.0, 0.001])
@@ -43,8 +43,8 @@ def test_costs_are_taken_from_the_next_days_return_and_the_first_entry_pays():
 
 
 def test_buy_and_hold_pays_once_on_a_flat_market():
-    bt = backtest.run([100.0, 100.0, 100.0], backtest.buy_and_hold([100.0, 100.0, 100.0]),
-                      cost_bps=5)
+    bt = backtest.simulate([100.0, 100.0, 100.0], backtest.buy_and_hold([100.0, 100.0, 100.0]),
+                           cost_bps=5)
     np.testing.assert_allclose(bt.returns.to_numpy(), [-0.0005, 0.0])
     assert bt.summary["total return"] == pytest.approx(-0.0005)
     assert bt.summary["turnover"] == 1.0
@@ -53,7 +53,7 @@ def test_buy_and_hold_pays_once_on_a_flat_market():
 
 def test_short_and_fractional_positions_and_their_costs():
     # close 100 -> 90 -> 99; short, half short, flat; 20 bp
-    bt = backtest.run([100.0, 90.0, 99.0], [-1.0, -0.5, 0.0], cost_bps=20)
+    bt = backtest.simulate([100.0, 90.0, 99.0], [-1.0, -0.5, 0.0], cost_bps=20)
     # day 1: -1 * -10 % - 0.2 % * 1; day 2: -0.5 * +10 % - 0.2 % * 0.5
     np.testing.assert_allclose(bt.returns.to_numpy(), [0.098, -0.051])
     np.testing.assert_allclose(bt.equity.to_numpy(), [1.0, 1.098, 1.098 * 0.949])
@@ -63,7 +63,7 @@ def test_short_and_fractional_positions_and_their_costs():
 
 def test_drawdown_is_the_largest_fall_from_a_previous_high():
     close = [100.0, 120.0, 90.0, 130.0, 65.0]
-    bt = backtest.run(close, np.ones(5))
+    bt = backtest.simulate(close, np.ones(5))
     np.testing.assert_allclose(bt.equity.to_numpy(), np.array(close) / 100)
     np.testing.assert_allclose(bt.drawdown.to_numpy(), [0, 0, 0.25, 0, 0.5])
     assert bt.summary["max drawdown"] == pytest.approx(0.5)
@@ -71,7 +71,7 @@ def test_drawdown_is_the_largest_fall_from_a_previous_high():
 
 
 def test_always_flat_earns_nothing_and_has_no_sharpe():
-    bt = backtest.run([100.0, 105.0, 95.0], [0, 0, 0], cost_bps=5)
+    bt = backtest.simulate([100.0, 105.0, 95.0], [0, 0, 0], cost_bps=5)
     assert (bt.equity == 1.0).all()
     s = bt.summary
     assert s["total return"] == 0.0 and s["max drawdown"] == 0.0 and s["turnover"] == 0.0
@@ -79,8 +79,8 @@ def test_always_flat_earns_nothing_and_has_no_sharpe():
 
 
 def test_the_last_position_earns_and_pays_nothing():
-    a = backtest.run([100.0, 101.0, 102.0], [1, 1, 1], cost_bps=5)
-    b = backtest.run([100.0, 101.0, 102.0], [1, 1, -1], cost_bps=5)
+    a = backtest.simulate([100.0, 101.0, 102.0], [1, 1, 1], cost_bps=5)
+    b = backtest.simulate([100.0, 101.0, 102.0], [1, 1, -1], cost_bps=5)
     pd.testing.assert_series_equal(a.equity, b.equity)
 
 
@@ -99,8 +99,8 @@ def test_strategies_from_forecasts():
 
 
 def test_summaries_table():
-    runs = {"long": backtest.run([100.0, 110.0], [1, 1]),
-            "flat": backtest.run([100.0, 110.0], [0, 0])}
+    runs = {"long": backtest.simulate([100.0, 110.0], [1, 1]),
+            "flat": backtest.simulate([100.0, 110.0], [0, 0])}
     table = backtest.summaries(runs)
     assert list(table.index) == ["long", "flat"]
     assert list(table.columns) == list(backtest.SUMMARY)
@@ -119,14 +119,14 @@ def test_summaries_table():
 ])
 def test_bad_input_gets_a_clear_error(close, position, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        backtest.run(close, position, **kwargs)
+        backtest.simulate(close, position, **kwargs)
 
 
 def test_misaligned_series_are_refused():
     close = pd.Series([100.0, 101.0, 102.0], index=DATES[:3])
     position = pd.Series([1.0, 1.0, 1.0], index=DATES[1:])
     with pytest.raises(ValueError, match="different indexes"):
-        backtest.run(close, position)
+        backtest.simulate(close, position)
     with pytest.raises(ValueError, match="threshold"):
         backtest.long_flat([0.1], threshold=-1)
     with pytest.raises(ValueError, match="fast < slow"):

@@ -89,8 +89,9 @@ def test_load_empty_window_raises():
 
 
 def test_load_bad_date_raises():
-    with pytest.raises(DataError, match="start='yesterday' is not a date"):
+    with pytest.raises(ValueError, match="start='yesterday' is not a date") as bad_argument:
         data.load("nasdaq100", start="yesterday")
+    assert not isinstance(bad_argument.value, DataError)
 
 
 def test_unknown_dataset_suggests_closest_name():

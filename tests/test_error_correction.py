@@ -137,14 +137,14 @@ def test_the_stages_run_as_a_grid(ds):
     def stage1(*, nn1, seed):
         return ec.first_stage(nn1, ds, epochs=1, seed=seed, units=4)
 
-    table = grid.run(stage1, grid.configurations(nn1=["MLP", "GRU"]), seeds=[0, 1])
+    table = grid.sweep(stage1, grid.configurations(nn1=["MLP", "GRU"]), seeds=[0, 1])
     assert list(table[["nn1", "seed"]].itertuples(index=False, name=None)) == [
         ("MLP", 0), ("MLP", 1), ("GRU", 0), ("GRU", 1)]
-    again = grid.run(stage1, [{"nn1": "GRU"}], seeds=[1])
+    again = grid.sweep(stage1, [{"nn1": "GRU"}], seeds=[1])
     np.testing.assert_array_equal(again["nn1 forecast"].iloc[0], table["nn1 forecast"].iloc[3])
     # other processes, each with its own training copies: the same numbers
-    there = grid.run(stage1, grid.configurations(nn1=["MLP", "GRU"]), seeds=[0, 1],
-                     executor="loky", n_jobs=2)
+    there = grid.sweep(stage1, grid.configurations(nn1=["MLP", "GRU"]), seeds=[0, 1],
+                       executor="loky", n_jobs=2)
     for here_f, there_f in zip(table["nn1 forecast"], there["nn1 forecast"], strict=True):
         np.testing.assert_array_equal(here_f, there_f)
 
@@ -154,9 +154,9 @@ def test_score_as_the_paper_reports_it():
     previous = np.array([9.0, 10.0, 11.0, 10.0])
     persistence = ec.score(actual, previous, previous)
     assert persistence["MASE"] == pytest.approx(1.0)  # scaled by the day-to-day change
-    assert persistence["Dstat"] == 0.0
+    assert persistence["DA"] == 0.0
     perfect = ec.score(actual, actual, previous)
-    assert perfect["RMSE"] == 0 and perfect["MASE"] == 0 and perfect["Dstat"] == 1.0
+    assert perfect["RMSE"] == 0 and perfect["MASE"] == 0 and perfect["DA"] == 1.0
     with pytest.raises(ValueError, match="consecutive"):
         ec.score(actual, actual, previous[::-1])
 

@@ -118,8 +118,9 @@ def test_is_price_like():
 @pytest.mark.parametrize("func", [sma, ema, rsi, bollinger])
 def test_bad_lookback(func):
     s = pd.Series(np.arange(1.0, 11.0))
-    with pytest.raises(DataError, match="positive integer"):
+    with pytest.raises(ValueError, match="positive integer") as bad_argument:
         func(s, 0)
+    assert not isinstance(bad_argument.value, DataError)  # the argument is wrong, not the data
     with pytest.raises(DataError, match="rows"):
         func(s, 20)
 

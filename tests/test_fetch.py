@@ -114,5 +114,6 @@ def test_ashare_falls_back_to_bundled_raw_prices_only(monkeypatch, tmp_path):
     assert len(got) == 10
     with pytest.raises(FetchError, match="no bundled data set"):
         fetch.ashare("600000", adjust="qfq", cache_dir=tmp_path)
-    with pytest.raises(DataError, match="adjust must be"):
+    with pytest.raises(ValueError, match="adjust must be") as bad_argument:
         fetch.ashare("600000", adjust="forward", cache_dir=tmp_path)
+    assert not isinstance(bad_argument.value, DataError)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import functools
+import time
 
 import numpy as np
 import pandas as pd
@@ -26,40 +27,49 @@ def test_configurations_are_every_combination_in_order():
 
 
 def test_rows_are_tidy_and_seeded():
-    table = grid.run(noisy, grid.configurations(scale=[1.0, 2.0]), seeds=[0, 1])
+    table = grid.sweep(noisy, grid.configurations(scale=[1.0, 2.0]), seeds=[0, 1])
     assert list(table.columns) == ["scale", "seed", "value", "draws", "seconds"]
     assert list(table["seed"]) == [0, 1, 0, 1]
-    again = grid.run(noisy, [{"scale": 1.0}], seeds=[1])
+    again = grid.sweep(noisy, [{"scale": 1.0}], seeds=[1])
     assert again["value"].iloc[0] == table["value"].iloc[1]
     assert table["value"].iloc[2] == pytest.approx(2 * table["value"].iloc[0])
-    assert (table["seconds"] >= 0).all()
+
+
+def pause(*, seed, seconds):
+    time.sleep(seconds)
+    return {"slept": seconds}
+
+
+def test_seconds_time_each_run():
+    table = grid.sweep(pause, grid.configurations(seconds=[0.0, 0.3]))
+    assert table["seconds"].iloc[1] >= 0.3 > table["seconds"].iloc[0]
 
 
 def test_finished_runs_are_read_back_not_redone(tmp_path):
-    first = grid.run(noisy, [{"scale": 1.0}], seeds=[0, 1], store=tmp_path)
+    first = grid.sweep(noisy, [{"scale": 1.0}], seeds=[0, 1], store=tmp_path)
 
     def broken(*, seed, scale):
         raise AssertionError("a stored run was redone")
 
     broken.__qualname__ = noisy.__qualname__  # same task, as after a restart
-    again = grid.run(broken, [{"scale": 1.0}], seeds=[0, 1], store=tmp_path)
+    again = grid.sweep(broken, [{"scale": 1.0}], seeds=[0, 1], store=tmp_path)
     pd.testing.assert_frame_equal(first, again)
     assert len(list(tmp_path.glob("*.joblib"))) == 2
 
 
 def test_bad_grids_get_clear_errors():
     with pytest.raises(ValueError, match="executor"):
-        grid.run(noisy, [{"scale": 1.0}], executor="spark")
+        grid.sweep(noisy, [{"scale": 1.0}], executor="spark")
     with pytest.raises(ValueError, match="at least one"):
-        grid.run(noisy, [], seeds=[0])
+        grid.sweep(noisy, [], seeds=[0])
     with pytest.raises(TypeError, match="mapping"):
-        grid.run(lambda *, seed: 1.0, [{}])
+        grid.sweep(lambda *, seed: 1.0, [{}])
     with pytest.raises(ValueError, match="seed"):
-        grid.run(lambda *, seed: {"seed": seed}, [{}])
+        grid.sweep(lambda *, seed: {"seed": seed}, [{}])
 
 
 def test_summary_gives_mean_and_std_per_configuration():
-    table = grid.run(noisy, grid.configurations(scale=[1.0, 2.0]), seeds=[0, 1, 2])
+    table = grid.sweep(noisy, grid.configurations(scale=[1.0, 2.0]), seeds=[0, 1, 2])
     summary = grid.summary(table, "scale", ["value"])
     assert list(summary.columns) == ["value", "value std", "seeds"]
     assert summary.loc[1.0, "seeds"] == 3
@@ -72,11 +82,11 @@ def test_dask_cluster_gives_the_in_process_rows():
     # fits in other processes: tests/test_walk_forward.py and test_error_correction.py.)
     distributed = pytest.importorskip("distributed")
     configs = grid.configurations(scale=[1.0, 2.0], shift=[0.0, 5.0])
-    here = grid.run(noisy, configs, seeds=[0, 1])
+    here = grid.sweep(noisy, configs, seeds=[0, 1])
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster):
-        there = grid.run(noisy, configs, seeds=[0, 1], executor="dask")
+        there = grid.sweep(noisy, configs, seeds=[0, 1], executor="dask")
     cols = ["scale", "shift", "seed", "value"]
     pd.testing.assert_frame_equal(here[cols], there[cols])
 

@@ -115,10 +115,10 @@ def test_scaler_uses_training_rows_only_and_inverts():
     assert scaled["close"].iloc[:30].min() == pytest.approx(0)
     assert scaled["close"].iloc[:30].max() == pytest.approx(1)
     np.testing.assert_allclose(sc.inverse(scaled["close"], "close"), df["close"])
-    st_sc = FittedScaler(df, split, kind="standard")
+    st_sc = FittedScaler(df, split, scale="standard")
     np.testing.assert_allclose(st_sc.inverse(st_sc.transform(df)["volume"], 1), df["volume"])
-    with pytest.raises(ValueError, match="kind"):
-        FittedScaler(df, split, kind="robust")
+    with pytest.raises(ValueError, match="scale"):
+        FittedScaler(df, split, scale="robust")
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,11 +1,13 @@
 """Scikit-learn regressors on the flattened window, scored like the Keras models."""
 
+import time
+
 import numpy as np
-import pandas as pd
 import pytest
+from conftest import assert_scores_by_hand
 from sklearn.linear_model import LinearRegression
 
-from stocklearn import evaluation, sklearn_models
+from stocklearn import sklearn_models
 from stocklearn.prep import make_dataset
 from stocklearn.splits import chronological_split
 
@@ -25,23 +27,29 @@ def test_flatten_keeps_days_in_order(ds):
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_run_scores_like_experiments(ds):
-    exp = sklearn_models.run(lambda seed: sklearn_models.mlp(hidden=(8,), seed=seed,
-                                                             max_iter=50), ds, seeds=(0, 1))
+    def make(seed):
+        return sklearn_models.mlp_regressor(hidden=(8,), seed=seed, max_iter=50)
+
+    exp = sklearn_models.run(make, ds, seeds=(0, 1))
     assert exp.forecasts("test").shape == (2, len(ds.test))
     for part in ("train", "test"):
-        expected = evaluation.score_dataset(ds, {"model": exp.forecasts(part)}, part)
-        pd.testing.assert_frame_equal(exp.scores[part], expected)
-    again = sklearn_models.run(lambda seed: sklearn_models.mlp(hidden=(8,), seed=seed,
-                                                               max_iter=50), ds, seeds=(1,))
+        assert_scores_by_hand(exp.scores[part], ds, exp.forecasts(part), part)
+    again = sklearn_models.run(make, ds, seeds=(1,))
     np.testing.assert_array_equal(again.forecasts("test")[0], exp.forecasts("test")[1])
 
 
 def test_forecasts_are_prices_of_the_fitted_model(ds):
-    out = sklearn_models.fit_and_forecast(LinearRegression(), ds)
+    class SlowFit(LinearRegression):
+        def fit(self, X, y):
+            time.sleep(0.2)
+            return super().fit(X, y)
+
+    out = sklearn_models.fit_and_forecast(SlowFit(), ds)
     fitted = LinearRegression().fit(sklearn_models.flatten(ds.train), ds.train.y)
     expected = ds.to_price(fitted.predict(sklearn_models.flatten(ds.test)), "test")
     np.testing.assert_allclose(out["test_pred"], expected)
-    assert out["train_pred"].shape == ds.actual("train").shape and out["fit_seconds"] >= 0
+    assert out["train_pred"].shape == ds.actual("train").shape
+    assert 0.2 <= out["fit_seconds"] < 5  # the fit, timed
 
 
 def test_svr_is_deterministic_and_near_the_prices(ds):

@@ -28,6 +28,7 @@ import nbformat
 import pytest
 
 from stocklearn import checks, teaching
+from stocklearn.teaching.chapter import CHECK_TAG, INSTRUCTOR_GUIDE, STUB_TAG
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
@@ -74,13 +75,13 @@ def test_student_code_up_to_the_first_stub_is_the_chapters(source):
     master = [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
     student = []
     for cell in CHAPTERS[source.stem].notebook.cells:
-        if teaching.STUB_TAG in cell.metadata.get("tags", []):
+        if STUB_TAG in cell.metadata.get("tags", []):
             break
         if cell.cell_type == "code":
             student.append(cell.source)
     assert student == master[:len(student)]
     stubs = [c for c in CHAPTERS[source.stem].notebook.cells
-             if teaching.STUB_TAG in c.metadata.get("tags", [])]
+             if STUB_TAG in c.metadata.get("tags", [])]
     assert len(stubs) == sum(bool(ex.code) for ex in CHAPTERS[source.stem].exercises.values())
 
 
@@ -124,9 +125,9 @@ def test_a_student_notebook_executes_up_to_its_first_stub(tmp_path, monkeypatch)
     name = SOURCES[0].stem
     nb = copy.deepcopy(CHAPTERS[name].notebook)
     first = next(i for i, c in enumerate(nb.cells)
-                 if teaching.STUB_TAG in c.metadata.get("tags", []))
+                 if STUB_TAG in c.metadata.get("tags", []))
     after = nb.cells[first + 1:]
-    check = next((c for c in after[:1] if teaching.CHECK_TAG in c.metadata.get("tags", [])),
+    check = next((c for c in after[:1] if CHECK_TAG in c.metadata.get("tags", [])),
                  None)
     nb.cells = nb.cells[:first + 1] + ([check] if check else [])
     teaching.inject_parameters(nb, PARAMS[f"{name}.ipynb"])
@@ -237,7 +238,7 @@ def test_student_book_config_reuses_the_cache_and_leaves_out_the_guide(tmp_path,
     monkeypatch.chdir(ROOT)
     cfg_path, toc_path = teaching.write_book_config(tmp_path)
     cfg, toc = yaml.safe_load(cfg_path.read_text()), toc_path.read_text()
-    assert "stocklearn.teaching" in cfg["sphinx"]["extra_extensions"]
+    assert cfg["sphinx"]["local_extensions"]["drop_solutions"] == str(ROOT / "book" / "_ext")
     assert cfg["execute"]["cache"] == str((ROOT / "_build" / ".jupyter_cache").resolve())
     assert "student edition" in cfg["title"]
     for path in (cfg["sphinx"].get("local_extensions") or {}).values():
@@ -245,15 +246,16 @@ def test_student_book_config_reuses_the_cache_and_leaves_out_the_guide(tmp_path,
     assert cfg["sphinx"]["config"]["html_copy_source"] is False
     theme = cfg["sphinx"]["config"].get("html_theme_options", {})
     assert "launch_buttons" not in theme and "launch_buttons" not in cfg
-    assert teaching.INSTRUCTOR_GUIDE not in toc
+    assert INSTRUCTOR_GUIDE not in toc
     pages = re.findall(r"file: (\S+)", (ROOT / "_toc.yml").read_text())
-    assert re.findall(r"file: (\S+)", toc) == [p for p in pages if p != teaching.INSTRUCTOR_GUIDE]
+    assert re.findall(r"file: (\S+)", toc) == [p for p in pages if p != INSTRUCTOR_GUIDE]
 
 
 def test_sphinx_extension_drops_gated_and_plain_solutions(tmp_path):
     sphinx = pytest.importorskip("sphinx.application")
     (tmp_path / "conf.py").write_text(
-        "extensions = ['myst_parser', 'sphinx_exercise', 'stocklearn.teaching']\n"
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'book' / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'sphinx_exercise', 'drop_solutions']\n"
         "myst_enable_extensions = ['colon_fence']\n")
     (tmp_path / "index.md").write_text(textwrap.dedent("""\
         # Page

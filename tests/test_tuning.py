@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from stocklearn import models, tuning
+from stocklearn import models, training, tuning
 from stocklearn.prep import make_dataset
+from stocklearn.settings import set_seed
 from stocklearn.splits import chronological_split
 
 
@@ -48,7 +49,19 @@ def test_validation_rmse_uses_the_validation_slice(csi300):
     ds = make_dataset(rows, chronological_split(rows, 200, val=40), window=3)
     build = lambda d: models.lstm(d.input_shape, units=4)  # noqa: E731
     value = tuning.validation_rmse(build, ds, epochs=1, seed=0)
-    assert value > 0 and value == tuning.validation_rmse(build, ds, epochs=1, seed=0)
+    # the same network, trained and scored here on the 40 validation windows
+    set_seed(0)
+    model = build(ds)
+    training.fit(model, ds, epochs=1)
+    forecast = ds.to_price(training.predict(model, ds.val.X), "val")
+    assert len(forecast) == 40
+    assert value == pytest.approx(np.sqrt(np.mean((ds.actual("val") - forecast) ** 2)),
+                                  rel=1e-6)
+    # the test rows (200..259) cannot move it
+    moved = rows.copy()
+    moved.iloc[200:] *= 2
+    moved_ds = make_dataset(moved, chronological_split(moved, 200, val=40), window=3)
+    assert tuning.validation_rmse(build, moved_ds, epochs=1, seed=0) == value
     no_val = make_dataset(rows, chronological_split(rows, 200), window=3)
     with pytest.raises(ValueError, match="validation slice"):
         tuning.validation_rmse(build, no_val, epochs=1)
