@@ -448,8 +448,10 @@ def score(actual, forecast, previous) -> dict[str, float]:
     MASE is scaled here by the mean absolute day-to-day change of the
     *scored* rows (the persistence forecast's MAE), which is what the
     paper's numbers imply (their MAE / MASE equals that change on the
-    test period); :func:`stocklearn.metrics.mase` scales by the training
-    period. Below 1 means more accurate than persistence on these rows.
+    test period): these rows, and the value before them, are the
+    ``scale_series`` of :func:`stocklearn.metrics.mase` (the chapters' score
+    tables scale by the training period). Below 1 means more accurate than
+    persistence on these rows.
     DA is :func:`stocklearn.metrics.direction_accuracy`, the paper's Dstat.
 
     Parameters

@@ -52,7 +52,7 @@ def svr(*, C: float = 1.0, epsilon: float = 0.005,
 
 
 def mlp_regressor(*, hidden: tuple[int, ...] = (64, 32), seed: int = 0,
-        max_iter: int = 500, learning_rate: float = 1e-3) -> MLPRegressor:
+                  max_iter: int = 500, learning_rate: float = 1e-3) -> MLPRegressor:
     """A multilayer perceptron, ReLU layers ``hidden``, Adam on the MSE.
 
     ``seed`` fixes the initial weights and the order of the batches.

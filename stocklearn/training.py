@@ -325,10 +325,10 @@ def traced_model(build: Callable[[], keras.Model], seed: int, *,
     architecture (``key``), with the initial state of every seed it was
     asked for (a model built after that seed, copied: weights, the layers'
     random-seed states and the optimizer's slots). Off TensorFlow it is
-    warmed up by one training step when it is first built; each call resets it to the seed's
-    state and calls :func:`~stocklearn.settings.set_seed` again, so a fit
-    that follows does not depend on what the model trained before, nor on
-    the process: same seed, same numbers. At most :data:`TRACED_MODELS`
+    warmed up by one training step when it is first built. Each call resets
+    it to the seed's state and calls :func:`~stocklearn.settings.set_seed`
+    again, so a fit that follows does not depend on what the model trained
+    before, nor on the process: same seed, same numbers. At most :data:`TRACED_MODELS`
     architectures are kept; then the cache starts afresh
     (:func:`release_memory`).
 

@@ -15,9 +15,8 @@ Markers (``make test-quick`` runs what is neither):
 
 No test writes into the user's home: the chapters' result rows, Keras's and
 matplotlib's configuration, JAX's compiled steps, Jupyter's and IPython's
-files go to a temporary
-folder for the whole run (:func:`pytest_configure`), also in the kernels and
-processes the tests start.
+files go to a temporary folder for the whole run (:func:`pytest_configure`),
+also in the kernels and processes the tests start.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ import types
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from xdist.scheduler import LoadScopeScheduling
@@ -37,9 +37,10 @@ from stocklearn import data
 
 NDX_WINDOW = ("2024-05-28", "2024-06-10")
 
-# modules of the package (and Keras itself) that load a Keras backend on import
-KERAS_MODULES = {"keras", "stocklearn.backend", "stocklearn.models", "stocklearn.training",
-                 "stocklearn.tuning", "stocklearn.error_correction"}
+# the package's modules that build or train networks, and so load a Keras backend on
+# import; every other module imports without one (tests/test_settings.py)
+NETWORK_MODULES = {"backend", "models", "training", "tuning", "error_correction"}
+KERAS_MODULES = {"keras", *(f"stocklearn.{name}" for name in NETWORK_MODULES)}
 
 
 THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -158,8 +159,6 @@ def pytest_xdist_make_scheduler(config, log):
 def assert_scores_by_hand(table: pd.DataFrame, ds, forecasts, part: str) -> None:
     """The RMSE and MAE of ``forecasts`` (n_seeds, m), and persistence's, computed here
     with NumPy, not with stocklearn.evaluation, must be what ``table`` shows."""
-    import numpy as np
-
     actual = ds.actual(part)
     errors = np.atleast_2d(forecasts) - actual
     rmse, mae = np.sqrt((errors ** 2).mean(axis=1)), np.abs(errors).mean(axis=1)

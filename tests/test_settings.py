@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import NETWORK_MODULES
 
 import stocklearn
 from stocklearn.settings import Profile, get_profile, set_seed
@@ -43,8 +44,6 @@ def test_set_seed_seeds_python_and_numpy():
             set_seed(bad)
 
 
-# the modules that build or train networks; every other module imports without Keras
-NETWORK_MODULES = {"backend", "models", "training", "tuning", "error_correction"}
 BLOCK = """
 import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):
