@@ -1,8 +1,10 @@
 """Score tables: models over seeds beside the baselines, on the same rows, in prices.
 
 * :func:`score`: RMSE, MAE, MAPE, MASE and direction accuracy of several
-  forecasts of the same rows, mean and std over seeds, and a Diebold-Mariano
-  p-value against a reference forecast (persistence by default).
+  forecasts of the same rows: of the seed ensemble (the forecast that is
+  tested), and per seed (mean and std), with the Diebold-Mariano p-value of
+  the ensemble against a reference forecast (persistence by default) and a
+  Clark-West p-value for the models that nest it.
 * :func:`score_dataset`: :func:`score` for one part of a data set, beside
   persistence and the linear baseline on the same rows (one block per
   target for a data set with several); :func:`scaled_accuracy`: the
@@ -15,17 +17,27 @@ The paper comparison and the display strings of these tables are in
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from stocklearn.baselines import linear_on_window, persistence
-from stocklearn.metrics import METRICS, diebold_mariano, evaluate, scaled_mae
+from stocklearn.metrics import (
+    METRICS,
+    clark_west,
+    detectable_gain,
+    diebold_mariano,
+    evaluate,
+    scaled_mae,
+)
 from stocklearn.prep import Dataset
 
 STD = " std"
 """Suffix of the column holding the standard deviation over seeds of another column."""
+
+PER_SEED = " per seed"
+"""Suffix of the column holding the mean over seeds of each seed's own score."""
 
 
 def _seeds(forecast, m: int, name: Hashable) -> np.ndarray:
@@ -45,6 +57,9 @@ def score(
     previous,
     train_series,
     reference: str | None = "persistence",
+    loss: str = "squared",
+    nested: Iterable[str] = (),
+    against: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Score several forecasts of the same rows, each over one or more seeds.
 
@@ -62,43 +77,79 @@ def score(
         The target over the training rows (for the MASE scale).
     reference : str or None, default "persistence"
         Name of the forecast the others are tested against; None for no test.
+    loss : {"squared", "absolute"}, default "squared"
+        Loss of the Diebold-Mariano test: squared for verdicts on RMSE,
+        absolute for verdicts on MAE.
+    nested : iterable of str, optional
+        Forecasts that contain the reference as a special case (the linear
+        baseline, a model of returns, when the reference is persistence):
+        they also get a Clark-West p-value.
+    against : iterable of str, optional
+        Further forecasts to test every row against (e.g. ``("linear",)``):
+        a column ``DM p <name>`` each.
 
     Returns
     -------
     DataFrame
-        One row per forecast; columns RMSE, MAE, MAPE (%), MASE, DA (share),
-        each the mean over seeds, each followed by its ``" std"`` over seeds
-        (ddof 1; NaN for a single forecast), ``seeds``, and ``DM p``.
+        One row per forecast. Columns RMSE, MAE, MAPE (%), MASE and DA
+        (share) score **the forecast that is tested**: the seed ensemble (the
+        mean over seeds of the forecasts), or the one forecast. Then, for
+        each metric ``M``, ``M per seed`` and ``M per seed std``: the mean
+        and std (ddof 1; NaN for one seed) of each seed's own score, what
+        a single training run gives. Then ``seeds``, ``DM p``, ``CW p``,
+        ``detectable`` and one ``DM p <name>`` per name in ``against``.
 
     Notes
     -----
     ``DM p`` is the two-sided p-value of the Diebold-Mariano test
-    (:func:`stocklearn.metrics.diebold_mariano`, squared errors, horizon 1)
-    of equal accuracy of this forecast and the reference. For a forecast over
-    several seeds the test uses the errors of the seed-mean forecast (an
-    ensemble of the seeds), so it answers "is this model, averaged over
-    seeds, more accurate than the reference?". The reference's own row is NaN.
+    (:func:`stocklearn.metrics.diebold_mariano`, horizon 1, Newey-West
+    variance) of equal accuracy of the row's forecast (the seed ensemble)
+    and the reference, so the p-value belongs to the number in ``RMSE``.
+    ``CW p`` is the one-sided Clark-West p-value
+    (:func:`stocklearn.metrics.clark_west`) for the rows in ``nested``
+    (NaN elsewhere). ``detectable`` is the power of that comparison: the
+    smallest relative RMSE gain over the reference that the test would
+    detect with 80 % power at the 5 % level on these rows
+    (:func:`stocklearn.metrics.detectable_gain`). The reference's own row is
+    NaN.
     """
     actual = np.asarray(actual, dtype=float)
     m = len(actual)
     if reference is not None and reference not in forecasts:
         raise ValueError(f"reference forecast {reference!r} is not among the forecasts "
                          f"{list(forecasts)}; add it or pass reference=None")
-    ref_error = (None if reference is None
-                 else actual - _seeds(forecasts[reference], m, reference).mean(axis=0))
+    nested = set(nested)
+    against = tuple(against)
+    unknown = (nested | set(against)) - set(forecasts)
+    if unknown:
+        raise ValueError(f"nested/against names {sorted(unknown)} are not among the "
+                         f"forecasts {list(forecasts)}")
+    ref = None if reference is None else _seeds(forecasts[reference], m, reference).mean(axis=0)
+    others = {o: _seeds(forecasts[o], m, o).mean(axis=0) for o in against}
     rows = {}
     for name, forecast in forecasts.items():
         seeds = _seeds(forecast, m, name)
+        ensemble = seeds.mean(axis=0)
+        row = evaluate(actual, ensemble, previous=previous,
+                       train_series=train_series).to_dict()
         per_seed = pd.DataFrame([evaluate(actual, s, previous=previous, train_series=train_series)
                                  for s in seeds])
-        row: dict[str, float] = {}
         for metric in METRICS:
-            row[metric] = per_seed[metric].mean()
-            row[metric + STD] = per_seed[metric].std(ddof=1) if len(seeds) > 1 else np.nan
+            row[metric + PER_SEED] = per_seed[metric].mean()
+            row[metric + PER_SEED + STD] = (per_seed[metric].std(ddof=1) if len(seeds) > 1
+                                            else np.nan)
         row["seeds"] = len(seeds)
-        if ref_error is not None:
-            row["DM p"] = (np.nan if name == reference else
-                           diebold_mariano(actual - seeds.mean(axis=0), ref_error)[1])
+        if ref is not None:
+            tested = name != reference
+            row["DM p"] = (diebold_mariano(actual - ensemble, actual - ref, loss=loss)[1]
+                           if tested else np.nan)
+            row["CW p"] = (clark_west(actual, ref, ensemble)[1]
+                           if tested and name in nested else np.nan)
+            row["detectable"] = (detectable_gain(actual - ref, e_model=actual - ensemble)
+                                 if tested else np.nan)
+        for other, forecast_other in others.items():
+            row[f"DM p {other}"] = (np.nan if name == other else diebold_mariano(
+                actual - ensemble, actual - forecast_other, loss=loss)[1])
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -138,6 +189,8 @@ def _stack(tables: dict[str, pd.DataFrame], ds: Dataset) -> pd.DataFrame:
 def score_dataset(
     ds: Dataset, forecasts: Mapping[str, np.ndarray | list], part: str = "test", *,
     persistence_columns: Mapping[str, str] | None = None,
+    loss: str = "squared",
+    nested: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Score forecasts of one part of a data set beside persistence and the linear baseline.
 
@@ -160,18 +213,25 @@ def score_dataset(
         persistence forecast (:func:`~stocklearn.baselines.persistence`),
         e.g. ``{"open": "close"}``. Direction accuracy is measured from the
         same value.
+    loss : {"squared", "absolute"}, default "squared"
+        Loss of the Diebold-Mariano tests (:func:`score`).
+    nested : iterable of str, optional
+        Forecasts that nest persistence (a model of returns); the linear
+        baseline always does. They also get a Clark-West p-value.
 
     Returns
     -------
     DataFrame
-        As :func:`score`, with rows ``*forecasts, "persistence", "linear"``;
+        As :func:`score` (with ``DM p linear``: each forecast against the
+        linear baseline), rows ``*forecasts, "persistence", "linear"``;
         with several targets one such block per target under a
         ``(target, forecast)`` index.
     """
     train = ds.train_series().reshape(-1, len(ds.targets))
     tables = {
         target: score(ds.actual(part).reshape(-1, len(ds.targets))[:, j], every,
-                      previous=pers, train_series=train[:, j])
+                      previous=pers, train_series=train[:, j], loss=loss,
+                      nested=("linear", *nested), against=("linear",))
         for j, (target, every, pers) in enumerate(
             _per_target(ds, forecasts, part, persistence_columns))
     }

@@ -194,27 +194,105 @@ def direction_accuracy(actual, forecast, previous) -> float:
     return float(np.mean(np.sign(p - prev) == np.sign(t - prev)))
 
 
-def diebold_mariano(e1, e2, h: int = 1, loss: str = "squared") -> tuple[float, float]:
-    """Diebold-Mariano test of equal accuracy, with the Harvey-Leybourne-Newbold correction.
+def newey_west_lags(n: int, h: int = 1) -> int:
+    """The default number of lags of the long-run variance: ``max(h - 1, floor(4 (n/100)^(2/9)))``.
+
+    Newey and West's (1994) rule of thumb for the Bartlett kernel, raised to
+    ``h - 1`` so that an ``h``-step forecast's overlapping errors are
+    covered. For 250 test days it is 4; for 1000, 6.
+
+    Parameters
+    ----------
+    n : int
+        Number of loss differentials.
+    h : int, default 1
+        Forecast horizon.
+
+    Returns
+    -------
+    int
+    """
+    return max(h - 1, int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0))))
+
+
+def long_run_variance(d, lags: int) -> float:
+    """Newey-West (Bartlett) long-run variance of a series: ``g_0 + 2 sum_k (1 - k/(L+1)) g_k``.
+
+    ``g_k = (1/n) sum_t (d[t] - dbar)(d[t-k] - dbar)`` for ``k = 1 .. L``
+    (``L = lags``). The Bartlett weights keep the estimate non-negative.
+    The variance of the mean of ``d`` is this divided by ``n``.
+
+    Parameters
+    ----------
+    d : array-like, shape (n,)
+    lags : int
+        ``L >= 0``; 0 gives the ordinary (biased, 1/n) variance.
+
+    Returns
+    -------
+    float
+    """
+    (x,) = _arrays(d=d)
+    n = len(x)
+    if x.ndim != 1 or not 0 <= lags < n:
+        raise ValueError(f"long_run_variance needs a 1-D series and 0 <= lags < n, "
+                         f"got shape {x.shape} and lags={lags}")
+    c = x - x.mean()
+    total = float(np.dot(c, c) / n)
+    for k in range(1, lags + 1):
+        total += 2.0 * (1.0 - k / (lags + 1.0)) * float(np.dot(c[k:], c[: n - k]) / n)
+    return total
+
+
+def _loss_differential(e1, e2, h: int, loss: str, name: str) -> np.ndarray:
+    a, b = _arrays(e1=e1, e2=e2)
+    if a.ndim != 1:
+        raise ValueError(f"{name} takes 1-D error series, got shape {a.shape}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    n = len(a)
+    if n < 3 or not 1 <= h < n:
+        raise ValueError(f"{name} needs n >= 3 and 1 <= h < n, got n={n}, h={h}")
+    return a**2 - b**2 if loss == "squared" else np.abs(a) - np.abs(b)
+
+
+def _check_lags(lags: int | None, n: int, h: int) -> int:
+    if lags is None:
+        return newey_west_lags(n, h)
+    if isinstance(lags, bool) or int(lags) != lags or not 0 <= lags < n:
+        raise ValueError(f"lags must be an integer in [0, {n - 1}], got {lags!r}")
+    return int(lags)
+
+
+def diebold_mariano(e1, e2, h: int = 1, loss: str = "squared",
+                    lags: int | None = None) -> tuple[float, float]:
+    """Diebold-Mariano test of equal accuracy, with a Newey-West variance and the HLN correction.
 
     With the loss differential ``d[t] = L(e1[t]) - L(e2[t])``, its mean
-    ``dbar`` and autocovariances ``g_k = (1/n) sum_t (d[t] - dbar)(d[t-k] -
-    dbar)`` for ``k = 0 .. h-1``::
+    ``dbar`` and its long-run variance ``S`` (:func:`long_run_variance`,
+    Bartlett weights over ``lags`` lags)::
 
-        DM  = dbar / sqrt((g_0 + 2 sum_{k=1}^{h-1} g_k) / n)
+        DM  = dbar / sqrt(S / n)
         HLN = DM * sqrt((n + 1 - 2h + h(h-1)/n) / n)
 
     and the two-sided p-value comes from Student's t with ``n - 1`` degrees
-    of freedom (Harvey, Leybourne & Newbold 1997).
+    of freedom (Harvey, Leybourne & Newbold 1997). The long-run variance
+    matters even at ``h = 1``: errors of price-level forecasts drift slowly,
+    so their loss differentials are autocorrelated, and the plain variance
+    would make the statistic too large and the p-value too small.
 
     Parameters
     ----------
     e1, e2 : array-like, shape (n,)
         Forecast errors (actual - forecast) of two forecasts of the same rows.
     h : int, default 1
-        Forecast horizon; autocovariances up to lag ``h - 1`` enter.
+        Forecast horizon.
     loss : {"squared", "absolute"}
-        Loss applied to each error.
+        Loss applied to each error; test with the loss of the metric you
+        report (squared for RMSE, absolute for MAE).
+    lags : int, optional
+        Lags of the long-run variance; default :func:`newey_west_lags`
+        ``max(h - 1, floor(4 (n/100)^(2/9)))``.
 
     Returns
     -------
@@ -228,35 +306,147 @@ def diebold_mariano(e1, e2, h: int = 1, loss: str = "squared") -> tuple[float, f
     -----
     If the loss differential is constant, the variance is 0: identical
     losses give ``(0.0, 1.0)``; a constant non-zero difference gives
-    ``(+-inf, 0.0)``. If the long-run variance estimate comes out
-    non-positive (possible for ``h > 1``), only ``g_0`` is used.
+    ``(+-inf, 0.0)``. When one forecast nests the other (persistence is a
+    special case of the linear baseline and of a model of returns), the
+    test is conservative: use :func:`clark_west`.
 
     Raises
     ------
     ValueError
-        On unequal lengths, NaN, fewer than 2 rows, ``h`` outside ``1 .. n-1``
-        or an unknown loss.
+        On unequal lengths, NaN, fewer than 3 rows, ``h`` outside ``1 .. n-1``,
+        bad ``lags`` or an unknown loss.
     """
-    a, b = _arrays(e1=e1, e2=e2)
-    if a.ndim != 1:
-        raise ValueError(f"diebold_mariano takes 1-D error series, got shape {a.shape}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    n = len(a)
-    if n < 2 or not 1 <= h < n:
-        raise ValueError(f"diebold_mariano needs n >= 2 and 1 <= h < n, got n={n}, h={h}")
-    d = a**2 - b**2 if loss == "squared" else np.abs(a) - np.abs(b)
+    d = _loss_differential(e1, e2, h, loss, "diebold_mariano")
+    n = len(d)
+    lags = _check_lags(lags, n, h)
     dbar = float(np.mean(d))
     if np.ptp(d) == 0:
         return (0.0, 1.0) if dbar == 0 else (float(np.copysign(np.inf, dbar)), 0.0)
-    c = d - dbar
-    gamma = [float(np.dot(c[k:], c[: n - k]) / n) for k in range(h)]
-    variance = (gamma[0] + 2.0 * sum(gamma[1:])) / n
-    if variance <= 0:
-        variance = gamma[0] / n
-    dm = dbar / np.sqrt(variance)
+    dm = dbar / np.sqrt(long_run_variance(d, lags) / n)
     stat = float(dm * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n))
     return stat, float(2.0 * stats.t.sf(abs(stat), df=n - 1))
+
+
+def clark_west(actual, restricted, unrestricted, h: int = 1,
+               lags: int | None = None) -> tuple[float, float]:
+    """Clark-West test of a model against a simpler model it nests (e.g. persistence).
+
+    When the simple forecast (``restricted``) is a special case of the
+    larger model, the larger model's estimation noise makes its squared
+    error larger even when it is right, and the Diebold-Mariano test is
+    conservative. Clark and West (2007) add the noise back::
+
+        f[t] = e_r[t]^2 - (e_u[t]^2 - (restricted[t] - unrestricted[t])^2)
+
+    and test ``mean(f) > 0`` with ``t = fbar / sqrt(S / n)``, ``S`` the
+    Newey-West long-run variance of ``f`` (:func:`long_run_variance`), and a
+    one-sided p-value from the standard normal.
+
+    Parameters
+    ----------
+    actual, restricted, unrestricted : array-like, shape (n,)
+        The actual values and the two forecasts (in prices).
+    h : int, default 1
+        Forecast horizon.
+    lags : int, optional
+        Lags of the long-run variance; default :func:`newey_west_lags`.
+
+    Returns
+    -------
+    stat : float
+        Positive when the larger model is more accurate (after adjustment).
+    p_value : float
+        One-sided p-value for "the larger model is no more accurate".
+
+    Raises
+    ------
+    ValueError
+        As :func:`diebold_mariano`.
+    """
+    y, r, u = _arrays(actual=actual, restricted=restricted, unrestricted=unrestricted)
+    f = _loss_differential(y - r, y - u, h, "squared", "clark_west") + (r - u) ** 2
+    n = len(f)
+    lags = _check_lags(lags, n, h)
+    fbar = float(np.mean(f))
+    if np.ptp(f) == 0:
+        return (0.0, 1.0) if fbar == 0 else (float(np.copysign(np.inf, fbar)),
+                                             0.0 if fbar > 0 else 1.0)
+    stat = fbar / np.sqrt(long_run_variance(f, lags) / n)
+    return float(stat), float(stats.norm.sf(stat))
+
+
+def detectable_gain(e_reference, n: int | None = None, *, e_model=None, alpha: float = 0.05,
+                    power: float = 0.8, lags: int | None = None) -> float:
+    """Smallest relative RMSE gain over a reference that a DM test would detect.
+
+    A two-sided test at level ``alpha`` has the stated ``power`` against a
+    mean squared-loss differential ``delta = (z_{1-alpha/2} + z_power)
+    sqrt(S / n)``, with ``S`` the Newey-West long-run variance of the
+    differential. Relative to the reference's MSE this is a gain in RMSE of
+    ``1 - sqrt(1 - delta / MSE_ref)``: a verdict "no better than the
+    reference" means "not better by this much, or not detectably".
+
+    Parameters
+    ----------
+    e_reference : array-like, shape (m,)
+        Errors of the reference forecast (e.g. persistence).
+    n : int, optional
+        Number of test rows to compute the gain for (default ``m``).
+    e_model : array-like, shape (m,), optional
+        Errors of the model; its differential with the reference gives ``S``.
+        Without it, ``S`` is that of the reference's squared errors (a model
+        whose errors are independent of the reference's).
+    alpha, power : float
+        Level of the test and power wanted.
+    lags : int, optional
+        Lags of the long-run variance; default :func:`newey_west_lags`.
+
+    Returns
+    -------
+    float
+        The relative RMSE gain, between 0 and 1 (1 when no gain short of a
+        perfect forecast would be detected).
+    """
+    (ref,) = _arrays(e_reference=e_reference)
+    d = ref**2 if e_model is None else _loss_differential(
+        ref, e_model, 1, "squared", "detectable_gain")
+    m = len(d)
+    n = m if n is None else int(n)
+    if n < 3:
+        raise ValueError(f"detectable_gain needs n >= 3, got {n}")
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
+    lags = _check_lags(lags, m, 1)
+    delta = ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+             * np.sqrt(long_run_variance(d, lags) / n))
+    mse = float(np.mean(ref**2))
+    return float(1.0 - np.sqrt(max(0.0, 1.0 - delta / mse))) if mse > 0 else 1.0
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm-adjusted p-values (``statsmodels.stats.multitest.multipletests``); NaN kept.
+
+    Controls the chance of any false "significant" among the tests (the
+    family-wise error rate) without assuming they are independent. NaN
+    entries (rows without a test) are skipped and stay NaN.
+
+    Parameters
+    ----------
+    p_values : array-like, shape (m,)
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values, each at least its raw value.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
+    return out
 
 
 def evaluate(actual, forecast, *, previous, train_series, name: str | None = None) -> pd.Series:

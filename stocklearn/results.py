@@ -2,10 +2,12 @@
 
 Each chapter that reproduces a paper ends its reproduction with
 :func:`save`: one row per experiment (a paper's table cell), with the
-paper's number, ours, the baselines and the Diebold-Mariano p-value, all
-computed by the chapter. The verdict page calls :func:`load` and never types
-a number. Files live in :func:`stocklearn.settings.results_dir`, one folder
-per profile, one CSV per chapter (a re-run replaces it).
+paper's number, ours (saying which forecast it is), the baselines and the
+p-values of that forecast against them, all computed by the chapter. The
+verdict page calls :func:`load`, which adjusts the p-values for the number
+of tests on the page (:func:`adjust`), and never types a number. Files live
+in :func:`stocklearn.settings.results_dir`, one folder per profile, one CSV
+per chapter (a re-run replaces it).
 """
 
 from __future__ import annotations
@@ -17,10 +19,19 @@ import pandas as pd
 
 from stocklearn.settings import get_profile, results_dir
 
-COLUMNS = ["chapter", "experiment", "metric", "paper", "ours", "ours std", "seeds",
-           "persistence", "linear", "DM p", "note"]
+COLUMNS = ["chapter", "experiment", "metric", "paper", "ours", "forecast", "per seed",
+           "per seed std", "seeds", "persistence", "linear", "DM p", "CW p", "DM p linear",
+           "detectable", "finding", "cut", "note"]
+"""The columns of a result file; see :func:`save` for what each holds."""
 REQUIRED = ["experiment", "metric", "ours", "persistence"]
 ALPHA = 0.05
+HIGHER_IS_BETTER = ("accuracy", "sharpe", "da", "direction", "1-smae")
+"""Metric names (their start, lower case) where a larger number is better."""
+
+
+def higher_is_better(metric: str) -> bool:
+    """Errors are lower-is-better; accuracies, hit rates and Sharpe ratios are not."""
+    return str(metric).lower().startswith(HIGHER_IS_BETTER)
 
 
 def _path(chapter: str, profile: str | None) -> Path:
@@ -37,12 +48,33 @@ def save(chapter: str, table: pd.DataFrame, *, metric: str | None = None,
         The notebook's name, e.g. ``"04_resnet_lstm"``.
     table : DataFrame
         One row per experiment with at least the columns ``experiment``,
-        ``metric``, ``ours`` and ``persistence``; optional ``paper``, ``ours
-        std``, ``seeds``, ``linear``, ``DM p`` (against persistence) and
-        ``note`` (a few words: the data set, the target). Other columns are
-        dropped. A table of :func:`stocklearn.tables.paper_comparison`
-        can be passed as it is: without an ``experiment`` column, the index
-        names the experiments (tuples joined by " / ").
+        ``metric``, ``ours`` and ``persistence``. Optional:
+
+        * ``paper``: the number the paper reports (only a reported number;
+          a bound or a number derived by us goes in ``note``);
+        * ``forecast``: which forecast ``ours`` is ("ensemble of 5 seeds",
+          "chosen on validation", ...); by default "ensemble of N seeds"
+          from ``seeds`` (or "one run");
+        * ``per seed``, ``per seed std``: each seed's own score, mean and
+          std (what a paper's single run compares with);
+        * ``seeds``, ``linear`` (the linear baseline on the same rows);
+        * ``DM p``: Diebold-Mariano p-value of *that same forecast* against
+          persistence, with the loss of ``metric``; ``CW p``: one-sided
+          Clark-West p-value where the model nests persistence;
+          ``DM p linear``: DM p-value against the linear baseline;
+          ``detectable``: the relative gain over persistence the test could
+          detect with 80 % power (:func:`stocklearn.metrics.detectable_gain`);
+        * ``finding``: True for a forecast the course offers as its own
+          result, chosen before the test rows were read (the verdict page's
+          second table);
+        * ``cut``: what our run cut from the paper's setting ("10 of 200
+          epochs"); empty when the run follows the paper as far as it states;
+        * ``note``: a few words (the data set, the target).
+
+        Other columns are dropped. A table of
+        :func:`stocklearn.tables.paper_comparison` can be passed as it is:
+        without an ``experiment`` column, the index names the experiments
+        (tuples joined by " / ").
     metric, note : str, optional
         Fill the ``metric`` / ``note`` column where the table has none.
     profile : str, optional
@@ -71,38 +103,114 @@ def save(chapter: str, table: pd.DataFrame, *, metric: str | None = None,
     numeric = rows[["ours", "persistence"]].to_numpy(dtype=float)
     if not np.isfinite(numeric).all():
         raise ValueError(f"chapter {chapter!r}: 'ours' and 'persistence' must be finite numbers")
+    seeds = rows["seeds"]
+    default = ["one run" if pd.isna(s) or s <= 1 else f"ensemble of {int(s)} seeds"
+               for s in seeds]
+    rows["forecast"] = rows["forecast"].where(rows["forecast"].notna(), default)
+    rows["finding"] = rows["finding"].fillna(False).astype(bool)
+    rows["cut"] = rows["cut"].fillna("")
     path = _path(chapter, profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows.to_csv(path, index=False)
     return path
 
 
-def verdict(ours: float, persistence: float, p_value: float, alpha: float = ALPHA) -> str:
+def verdict(ours: float, persistence: float, p_value: float, alpha: float = ALPHA, *,
+            higher_better: bool = False) -> str:
     """One line from the numbers: does the model beat persistence, significantly?
+
+    Pass the p-value that belongs to the forecast whose number is ``ours``,
+    adjusted for the other tests on the same page (:func:`adjust`,
+    :func:`stocklearn.metrics.holm`) when there are more than a few.
 
     Parameters
     ----------
     ours, persistence : float
-        Errors of the model and of persistence (lower is better).
+        Scores of the model and of persistence.
     p_value : float
-        Diebold-Mariano p-value of the model against persistence (NaN: none).
+        p-value of the model against persistence (NaN: none).
     alpha : float, default 0.05
+    higher_better : bool, default False
+        True for accuracies and Sharpe ratios.
 
     Returns
     -------
     str
     """
+    better = ours > persistence if higher_better else ours < persistence
     if pd.isna(p_value):
-        return "better than persistence" if ours < persistence else "not better than persistence"
+        return "better than persistence (no test)" if better else \
+            "not better than persistence (no test)"
     if p_value >= alpha:
         return f"no better than persistence (p = {p_value:.2f})"
-    if ours < persistence:
-        return "beats persistence (p < 0.05)"
-    return "significantly worse than persistence"
+    return "beats persistence" if better else "worse than persistence"
+
+
+def adjust(rows: pd.DataFrame) -> pd.DataFrame:
+    """Holm-adjusted p-values and the verdict words of every row, as one family of tests.
+
+    Every p-value against persistence on the page (``DM p`` and ``CW p``)
+    is one test of one family, adjusted with Holm's method
+    (:func:`stocklearn.metrics.holm`); the p-values against the linear
+    baseline are a second family. The words follow the adjusted values:
+
+    * ``beats persistence``: ours is better and the adjusted DM or
+      Clark-West p-value is below :data:`ALPHA`;
+    * ``worse than persistence``: ours is worse and the adjusted DM
+      p-value is below :data:`ALPHA`;
+    * ``no better than persistence``: otherwise;
+
+    and, for a row that beats persistence, whether it also beats the linear
+    baseline (adjusted DM p-value against it below :data:`ALPHA`).
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Result rows (:func:`load`).
+
+    Returns
+    -------
+    DataFrame
+        ``rows`` with the columns ``DM p adj``, ``CW p adj``, ``DM p linear
+        adj``, ``against persistence`` and ``against linear``.
+    """
+    from stocklearn.metrics import holm
+
+    out = rows.copy()
+    for column in ("DM p", "CW p", "DM p linear", "linear"):
+        if column not in out.columns:
+            out[column] = np.nan
+    n = len(out)
+    both = holm(np.concatenate([out["DM p"].to_numpy(float), out["CW p"].to_numpy(float)]))
+    out["DM p adj"], out["CW p adj"] = both[:n], both[n:]
+    out["DM p linear adj"] = holm(out["DM p linear"].to_numpy(float))
+    words, linear_words = [], []
+    for _, row in out.iterrows():
+        flip = higher_is_better(row["metric"])
+        better = row["ours"] > row["persistence"] if flip else row["ours"] < row["persistence"]
+        dm, cw = row["DM p adj"], row["CW p adj"]
+        if pd.isna(dm) and pd.isna(cw):
+            words.append("better (no test)" if better else "not better (no test)")
+        elif better and (dm < ALPHA or cw < ALPHA):
+            words.append("beats persistence")
+        elif not better and dm < ALPHA:
+            words.append("worse than persistence")
+        else:
+            words.append("no better than persistence")
+        lin, lin_p = row["linear"], row["DM p linear adj"]
+        if words[-1] != "beats persistence" or pd.isna(lin):
+            linear_words.append("")
+        elif (row["ours"] > lin if flip else row["ours"] < lin) and lin_p < ALPHA:
+            linear_words.append("beats the linear baseline too")
+        else:
+            linear_words.append("not the linear baseline")
+    out["against persistence"] = words
+    out["against linear"] = linear_words
+    return out
 
 
 def load(profile: str | None = None) -> pd.DataFrame:
-    """Every chapter's saved rows for one profile, with a ``verdict`` column.
+    """Every chapter's saved rows for one profile, with adjusted p-values and verdicts.
 
     Parameters
     ----------
@@ -112,14 +220,16 @@ def load(profile: str | None = None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns :data:`COLUMNS` plus ``verdict``, chapters in order; empty
+        Columns :data:`COLUMNS` plus those of :func:`adjust` (all the rows
+        loaded form the family that is adjusted), chapters in order; empty
         when no chapter has run yet in this profile.
     """
     folder = results_dir() / get_profile(profile).name
     files = sorted(folder.glob("*.csv")) if folder.exists() else []
     if not files:
-        return pd.DataFrame(columns=[*COLUMNS, "verdict"])
-    rows = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
-    rows["verdict"] = [verdict(o, p, d) for o, p, d in
-                       zip(rows["ours"], rows["persistence"], rows["DM p"], strict=True)]
-    return rows
+        return adjust(pd.DataFrame(columns=COLUMNS))
+    rows = pd.concat([pd.read_csv(f).reindex(columns=COLUMNS) for f in files],
+                     ignore_index=True)
+    rows["finding"] = rows["finding"].fillna(False).astype(bool)
+    rows["cut"] = rows["cut"].fillna("")
+    return adjust(rows)

@@ -1,9 +1,9 @@
 """The book's tables: our numbers beside the paper's, and every table as display strings.
 
 * :func:`paper_comparison`: one row per experiment: the paper's number and
-  its source, ours (mean and std over seeds), the baselines, and the
-  Diebold-Mariano p-value of ours against persistence, from the score tables
-  of :mod:`stocklearn.evaluation`.
+  its source, ours (the seed ensemble, and per seed: mean and std), the
+  baselines, and the Diebold-Mariano p-value of the ensemble against
+  persistence, from the score tables of :mod:`stocklearn.evaluation`.
 * :func:`format_table`: any such table as strings ("58.31 ± 1.20",
   "<0.001"), ready to show in a notebook or a Jupyter Book page.
 """
@@ -14,7 +14,7 @@ from collections.abc import Hashable, Iterable, Mapping
 
 import pandas as pd
 
-from stocklearn.evaluation import STD
+from stocklearn.evaluation import PER_SEED, STD
 
 # "mean ± std" never breaks across lines in a table: no-break spaces around ±.
 PLUS_MINUS = "\u00a0±\u00a0"
@@ -79,21 +79,26 @@ def paper_comparison(
     Returns
     -------
     DataFrame
-        Columns paper, source, ours, ours std (ddof 1; NaN for one seed),
-        seeds, one per baseline, and DM p (the score table's, against its
-        reference forecast). Render it with :func:`format_table`.
+        Columns paper, source, ours (the seed ensemble's score: the forecast
+        that is tested), per seed and per seed std (each seed's own score:
+        mean and std, ddof 1; NaN for one seed; what the paper's single run
+        compares with), seeds, one per baseline, and DM p (the score
+        table's, of the ensemble against its reference forecast), and where
+        the score table has them CW p, detectable (the gain the test could
+        detect) and DM p linear. Render it with :func:`format_table`.
     """
     rows = {}
     for key, table in scores.items():
         name = model if isinstance(model, str) else model[key]
         row = table.loc[name]
-        rows[key] = {"ours": row[metric], "ours" + STD: row[metric + STD],
-                     "seeds": row["seeds"]}
+        rows[key] = {"ours": row[metric], "per seed": row[metric + PER_SEED],
+                     "per seed" + STD: row[metric + PER_SEED + STD], "seeds": row["seeds"]}
         for b in baselines:
             if b in table.index:
                 rows[key][b] = table.loc[b, metric]
-        if "DM p" in table.columns:
-            rows[key]["DM p"] = row["DM p"]
+        for column in ("DM p", "CW p", "detectable", "DM p linear"):
+            if column in table.columns and not pd.isna(row[column]):
+                rows[key][column] = row[column]
     return _comparison(paper, column, rows)
 
 
