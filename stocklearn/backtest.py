@@ -16,6 +16,14 @@ Strategies from forecasts: :func:`long_flat` and :func:`long_short` turn a
 forecast *return* into positions with a threshold; :func:`forecast_return`
 makes that return from a forecast price. :func:`buy_and_hold` is
 ``position = 1`` and :func:`ma_crossover` the classic moving-average rule.
+
+Luck and selection: :func:`shifted_positions` makes noise strategies that
+trade exactly as often as a model (rotations of its own positions);
+:func:`sharpe_ratio_se` is the standard error of a Sharpe ratio (Lo 2002);
+:func:`deflated_sharpe_ratio` (with :func:`expected_max_sharpe` and
+:func:`probabilistic_sharpe_ratio`) asks whether the best of several
+strategies is better than zero once the choice is allowed for (Bailey and
+López de Prado 2014).
 """
 
 from __future__ import annotations
@@ -306,3 +314,243 @@ def ma_crossover(close, fast: int = 50, slow: int = 200):
     quick = s.rolling(fast, min_periods=fast).mean()
     long_ = s.rolling(slow, min_periods=slow).mean()
     return _like(np.where(quick > long_, 1.0, 0.0), index, "position")
+
+
+# --------------------------------------------------------------------------- luck and noise
+def shifted_positions(position, draws: int, *, min_shift: int = 20, seed: int = 0):
+    """Noise strategies that trade as often as ``position``: its circular shifts.
+
+    Each draw is ``position`` rotated by ``k`` days (``np.roll``), ``k`` drawn
+    without replacement from ``min_shift .. n - min_shift``. A rotation keeps
+    the share of days in each position and the length of every holding
+    period, so it keeps the number of trades: the rotated series loses the
+    one change of position at the cut (``|position[n-k] -
+    position[n-k-1]|``) and gains the wrap (``|position[0] -
+    position[n-1]|``), a difference of at most one switch. What it destroys
+    is the timing: which days the strategy holds. So a backtest of the
+    rotations shows what the same trading, costs included, earns by luck,
+    unlike independent random signals, which switch far more often and pay
+    more costs. Shifts shorter than ``min_shift`` are left out because a
+    slightly delayed signal still carries most of the original's timing.
+
+    Parameters
+    ----------
+    position : Series or 1-D array, length n
+        The model's positions on the days it trades (not padded with
+        days outside the test period, which would wrap around).
+    draws : int
+        Number of rotations, at most ``n - 2 * min_shift + 1``.
+    min_shift : int, default 20
+        Smallest rotation in days (and smallest distance from a full turn).
+    seed : int, default 0
+        Seed of the random choice of shifts.
+
+    Returns
+    -------
+    DataFrame or ndarray
+        For a Series: a DataFrame with the same index and one column per
+        draw, named by its shift; for an array: shape ``(draws, n)``.
+
+    Raises
+    ------
+    ValueError
+        On NaN values, ``min_shift < 1``, or more draws than distinct shifts.
+    """
+    values, index = _signal(position, "position")
+    n = len(values)
+    if not (isinstance(min_shift, (int, np.integer)) and min_shift >= 1):
+        raise ValueError(f"min_shift must be an integer >= 1, got {min_shift}")
+    shifts = np.arange(min_shift, n - min_shift + 1)
+    if not (isinstance(draws, (int, np.integer)) and 1 <= draws <= len(shifts)):
+        raise ValueError(f"draws must be an integer between 1 and {len(shifts)} (the distinct "
+                         f"shifts of {n} days with min_shift={min_shift}), got {draws}")
+    chosen = np.sort(np.random.default_rng(seed).choice(shifts, size=draws, replace=False))
+    rotated = np.stack([np.roll(values, k) for k in chosen])
+    if index is None:
+        return rotated
+    return pd.DataFrame(rotated.T, index=index, columns=pd.Index(chosen, name="shift"))
+
+
+# --------------------------------------------------------------------------- Sharpe statistics
+EULER_GAMMA = 0.5772156649015329
+"""The Euler-Mascheroni constant, in the expected maximum of :func:`expected_max_sharpe`."""
+
+
+def _periods(periods: float) -> float:
+    if not (np.isfinite(periods) and periods > 0):
+        raise ValueError(f"periods must be a positive number, got {periods}")
+    return float(periods)
+
+
+def sharpe_ratio_se(sharpe: float, n: int, *, periods: float = DAYS_PER_YEAR) -> float:
+    """Standard error of a Sharpe ratio estimated from ``n`` i.i.d. returns (Lo 2002).
+
+    For a per-period (daily) Sharpe ratio ``SR_d`` estimated from ``n``
+    independent, normally distributed returns, the delta method gives
+    ``se(SR_d) = sqrt((1 + SR_d**2 / 2) / n)``. An annualised ratio
+    ``SR = sqrt(periods) * SR_d`` has ``se(SR) = sqrt(periods) * se(SR_d)``.
+    (The annual-data formula ``sqrt((1 + SR**2 / 2) / years)`` applied to
+    an annualised daily ratio is not the same: it treats the annualised
+    ratio as a per-period one.)
+
+    Parameters
+    ----------
+    sharpe : float
+        The Sharpe ratio, annualised with ``periods`` (as in
+        :attr:`Backtest.summary`); with ``periods=1``, a per-period ratio.
+    n : int
+        Number of returns it was estimated from (``len(backtest.returns)``).
+    periods : float, default 252
+        Returns per year.
+
+    Returns
+    -------
+    float
+        The standard error, in the units of ``sharpe``.
+
+    References
+    ----------
+    Lo, A. W. (2002). The statistics of Sharpe ratios. *Financial Analysts
+    Journal* 58(4), 36-52.
+    """
+    p = _periods(periods)
+    if not (isinstance(n, (int, np.integer)) and n >= 2):
+        raise ValueError(f"n must be an integer >= 2, got {n}")
+    sr_d = sharpe / np.sqrt(p)
+    return float(np.sqrt(p) * np.sqrt((1.0 + sr_d ** 2 / 2.0) / n))
+
+
+def expected_max_sharpe(n_trials: int, variance: float) -> float:
+    """Expected largest of ``n_trials`` Sharpe ratios whose true values are all zero.
+
+    Bailey and López de Prado (2014), eq. (2)::
+
+        SR0 = sqrt(V) * ((1 - g) * Z^-1(1 - 1/N) + g * Z^-1(1 - 1/(N e)))
+
+    with ``Z^-1`` the standard normal quantile, ``g`` the Euler-Mascheroni
+    constant and ``V`` the variance of the trials' estimated Sharpe ratios
+    (across trials). In the units of ``variance`` (an annualised variance
+    gives an annualised ``SR0``). One trial: 0 (nothing was selected).
+
+    Parameters
+    ----------
+    n_trials : int
+        Number of independent trials N >= 1.
+    variance : float
+        Variance of the Sharpe ratios across the trials, >= 0.
+
+    Returns
+    -------
+    float
+    """
+    from scipy import stats
+
+    if not (isinstance(n_trials, (int, np.integer)) and n_trials >= 1):
+        raise ValueError(f"n_trials must be an integer >= 1, got {n_trials}")
+    if not (np.isfinite(variance) and variance >= 0):
+        raise ValueError(f"variance must be a finite number >= 0, got {variance}")
+    if n_trials == 1:
+        return 0.0
+    z = stats.norm.ppf
+    return float(np.sqrt(variance) * ((1 - EULER_GAMMA) * z(1 - 1 / n_trials)
+                                      + EULER_GAMMA * z(1 - 1 / (n_trials * np.e))))
+
+
+def probabilistic_sharpe_ratio(sharpe: float, n: int, *, benchmark: float = 0.0,
+                               skew: float = 0.0, kurtosis: float = 3.0,
+                               periods: float = DAYS_PER_YEAR) -> float:
+    """Probability that the true Sharpe ratio exceeds ``benchmark`` (Bailey and López de Prado).
+
+    ``PSR = Phi((SR_d - SR*_d) sqrt(n - 1) / sqrt(1 - skew SR_d + (kurtosis - 1) / 4 SR_d**2))``
+    with per-period ratios ``SR_d = sharpe / sqrt(periods)`` and
+    ``SR*_d = benchmark / sqrt(periods)``, the skewness and (non-excess)
+    kurtosis of the returns (3 for a normal distribution).
+
+    Parameters
+    ----------
+    sharpe, benchmark : float
+        Estimated and benchmark Sharpe ratios, annualised with ``periods``.
+    n : int
+        Number of returns.
+    skew, kurtosis : float, default 0 and 3
+        Of the returns (kurtosis not in excess).
+    periods : float, default 252
+        Returns per year; 1 for per-period ratios.
+
+    Returns
+    -------
+    float
+        A probability in [0, 1].
+
+    References
+    ----------
+    Bailey, D. H. and López de Prado, M. (2014). The deflated Sharpe ratio:
+    correcting for selection bias, backtest overfitting and non-normality.
+    *Journal of Portfolio Management* 40(5), 94-107.
+    """
+    from scipy import stats
+
+    p = _periods(periods)
+    if not (isinstance(n, (int, np.integer)) and n >= 2):
+        raise ValueError(f"n must be an integer >= 2, got {n}")
+    sr, sr0 = sharpe / np.sqrt(p), benchmark / np.sqrt(p)
+    spread = 1.0 - skew * sr + (kurtosis - 1.0) / 4.0 * sr ** 2
+    if not spread > 0:
+        raise ValueError(f"1 - skew SR + (kurtosis - 1)/4 SR^2 = {spread:.3g} is not positive; "
+                         "check skew and kurtosis (not in excess)")
+    return float(stats.norm.cdf((sr - sr0) * np.sqrt(n - 1) / np.sqrt(spread)))
+
+
+def deflated_sharpe_ratio(returns, trial_sharpes, *, periods: float = DAYS_PER_YEAR) -> float:
+    """Deflated Sharpe ratio of the best of several strategies (Bailey and López de Prado 2014).
+
+    The probability that the selected strategy's true Sharpe ratio is above
+    zero once the selection is allowed for: :func:`probabilistic_sharpe_ratio`
+    of its returns against the benchmark :func:`expected_max_sharpe`, the
+    Sharpe ratio the best of ``N = len(trial_sharpes)`` strategies without
+    any skill would reach, with ``V`` the variance (ddof 1) of
+    ``trial_sharpes``. The skewness and the kurtosis are those of
+    ``returns`` (``scipy.stats``, not in excess), so fat tails and
+    negative skew lower the result. Strategies that are correlated count
+    as fewer independent trials than ``N``; counting them all is the
+    cautious choice (it lowers the result).
+
+    Parameters
+    ----------
+    returns : Series or 1-D array
+        Per-period (daily) returns of the selected strategy.
+    trial_sharpes : array-like
+        Annualised Sharpe ratios (``periods`` a year) of every strategy tried,
+        the selected one included; at least two.
+    periods : float, default 252
+        Returns per year; 1 when the Sharpe ratios are per period.
+
+    Returns
+    -------
+    float
+        The deflated Sharpe ratio, a probability in [0, 1]; above 0.95 the
+        best strategy's Sharpe ratio is significantly positive at 5 % after
+        the selection.
+
+    References
+    ----------
+    Bailey, D. H. and López de Prado, M. (2014). The deflated Sharpe ratio:
+    correcting for selection bias, backtest overfitting and non-normality.
+    *Journal of Portfolio Management* 40(5), 94-107, eqs. (2) and (9).
+    """
+    from scipy import stats
+
+    r = _series(returns, "returns").to_numpy()
+    trials = np.asarray(trial_sharpes, dtype=float)
+    if trials.ndim != 1 or len(trials) < 2 or not np.isfinite(trials).all():
+        raise ValueError("trial_sharpes must hold at least two finite Sharpe ratios, got "
+                         f"{trials}")
+    sd = r.std(ddof=1)
+    if not sd > 0:
+        raise ValueError("the returns never vary: no Sharpe ratio")
+    p = _periods(periods)
+    sharpe = r.mean() / sd * np.sqrt(p)
+    benchmark = expected_max_sharpe(len(trials), float(np.var(trials, ddof=1)))
+    return probabilistic_sharpe_ratio(
+        sharpe, len(r), benchmark=benchmark, skew=float(stats.skew(r)),
+        kurtosis=float(stats.kurtosis(r, fisher=False)), periods=p)

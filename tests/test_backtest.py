@@ -131,3 +131,120 @@ def test_misaligned_series_are_refused():
         backtest.long_flat([0.1], threshold=-1)
     with pytest.raises(ValueError, match="fast < slow"):
         backtest.ma_crossover([1.0, 2.0], fast=5, slow=5)
+
+
+# --------------------------------------------------------------------------- noise strategies
+def _switches(p):
+    return float(np.abs(np.diff(p)).sum())
+
+
+def test_shifted_positions_keep_the_models_turnover():
+    rng = np.random.default_rng(3)
+    # runs of random length: a position that is held for a while, like a model's
+    position = np.repeat(rng.integers(0, 2, 60), rng.integers(1, 15, 60)).astype(float)
+    n = len(position)
+    shifted = backtest.shifted_positions(position, 30, min_shift=5, seed=1)
+    assert shifted.shape == (30, n)
+    wrap = abs(position[0] - position[-1])
+    for q in shifted:
+        k = next(k for k in range(n) if np.array_equal(np.roll(position, k), q))
+        assert 5 <= k <= n - 5
+        # a rotation drops the switch at the cut and adds the wrap-around one
+        cut = abs(position[n - k] - position[n - k - 1])
+        assert _switches(q) == _switches(position) - cut + wrap
+        assert abs(_switches(q) - _switches(position)) <= 1
+        assert q.mean() == position.mean()               # the same share of long days
+    # the backtest's turnover (first entry included) differs by at most two units
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
+    model = backtest.simulate(close, position).summary["turnover"]
+    for q in shifted:
+        assert abs(backtest.simulate(close, q).summary["turnover"] - model) <= 2
+    # ... whereas i.i.d. noise with the same share of long days trades far more
+    iid = (rng.random(n) < position.mean()).astype(float)
+    assert backtest.simulate(close, iid).summary["turnover"] > 3 * model
+
+
+def test_shifted_positions_keep_a_series_index_and_refuse_too_many_draws():
+    position = pd.Series([0.0, 1, 1, 0, 0, 1, 1, 1, 0, 0], index=pd.date_range(
+        "2024-01-01", periods=10, freq="B"))
+    table = backtest.shifted_positions(position, 3, min_shift=2)
+    assert table.index.equals(position.index) and table.shape == (10, 3)
+    for k in table.columns:
+        np.testing.assert_array_equal(table[k].to_numpy(), np.roll(position.to_numpy(), k))
+    # shifts 2..8: seven distinct, all different from the original
+    assert len(set(backtest.shifted_positions(position, 7, min_shift=2).columns)) == 7
+    with pytest.raises(ValueError, match="between 1 and 7"):
+        backtest.shifted_positions(position, 8, min_shift=2)
+    with pytest.raises(ValueError, match="min_shift"):
+        backtest.shifted_positions(position, 1, min_shift=0)
+
+
+# --------------------------------------------------------------------------- Sharpe statistics
+def test_sharpe_ratio_se_matches_a_simulation():
+    # 4000 samples of 500 i.i.d. normal daily returns with a daily Sharpe ratio of 0.1:
+    # the spread of the annualised estimates is the standard error
+    rng = np.random.default_rng(0)
+    n, sr_d = 500, 0.1
+    r = rng.normal(sr_d * 0.01, 0.01, size=(4000, n))
+    estimates = r.mean(axis=1) / r.std(axis=1, ddof=1) * math.sqrt(252)
+    se = backtest.sharpe_ratio_se(sr_d * math.sqrt(252), n)
+    assert se == pytest.approx(estimates.std(ddof=1), rel=0.05)
+    # the delta method by hand: var(mean/sd) = 1/n + SR_d^2 / (2 n) for normal returns
+    assert se == pytest.approx(math.sqrt(252 * (1 / n + sr_d ** 2 / (2 * n))))
+    # per-period ratio when periods=1; the annual-data formula on an annualised
+    # daily ratio overstates it, here by half
+    assert backtest.sharpe_ratio_se(sr_d, n, periods=1) == pytest.approx(se / math.sqrt(252))
+    years = n / 252
+    wrong = math.sqrt((1 + (sr_d * math.sqrt(252)) ** 2 / 2) / years)
+    assert wrong > 1.4 * se                                # too large by sqrt(2.26) here
+    with pytest.raises(ValueError, match="n must be"):
+        backtest.sharpe_ratio_se(1.0, 1)
+
+
+def test_deflated_sharpe_ratio_reproduces_the_papers_example():
+    # Bailey and Lopez de Prado (2014), numerical example: 100 trials, annualised
+    # Sharpe ratios with variance 1/2, the best 2.5 over 1250 daily returns (250 a year),
+    # skewness -3, kurtosis 10; the paper reports SR0 = 0.1132 (daily) and DSR = 0.9004.
+    z = statistics.NormalDist()
+    gamma = 0.5772156649015329
+    sr0_daily = math.sqrt(0.5 / 250) * ((1 - gamma) * z.inv_cdf(1 - 1 / 100)
+                                        + gamma * z.inv_cdf(1 - 1 / (100 * math.e)))
+    assert sr0_daily == pytest.approx(0.1132, abs=5e-5)
+    sr = 2.5 / math.sqrt(250)
+    dsr = z.cdf((sr - sr0_daily) * math.sqrt(1250 - 1)
+                / math.sqrt(1 + 3 * sr + (10 - 1) / 4 * sr ** 2))
+    assert dsr == pytest.approx(0.9004, abs=5e-5)
+    # the package, with scipy
+    sr0 = backtest.expected_max_sharpe(100, 0.5)          # annualised variance -> annualised
+    assert sr0 / math.sqrt(250) == pytest.approx(sr0_daily, rel=1e-9)
+    psr = backtest.probabilistic_sharpe_ratio(2.5, 1250, benchmark=sr0, skew=-3.0,
+                                              kurtosis=10.0, periods=250)
+    assert psr == pytest.approx(dsr, rel=1e-9)
+    assert backtest.expected_max_sharpe(1, 0.5) == 0.0
+
+
+def test_deflated_sharpe_ratio_from_returns_and_trials():
+    rng = np.random.default_rng(1)
+    r = rng.standard_t(5, 1000) * 0.01 + 0.0008
+    sharpe = r.mean() / r.std(ddof=1) * math.sqrt(252)
+    trials = [sharpe, 0.2, -0.3, 0.5]
+    # by hand: skewness and (non-excess) kurtosis as population moments
+    c = r - r.mean()
+    skew = np.mean(c ** 3) / np.mean(c ** 2) ** 1.5
+    kurt = np.mean(c ** 4) / np.mean(c ** 2) ** 2
+    sr0 = backtest.expected_max_sharpe(4, statistics.variance(trials))
+    expected = backtest.probabilistic_sharpe_ratio(sharpe, 1000, benchmark=sr0, skew=skew,
+                                                   kurtosis=kurt)
+    assert backtest.deflated_sharpe_ratio(r, trials) == pytest.approx(expected, rel=1e-9)
+    # more trials with the same spread: a higher bar, a lower DSR
+    dsr = [backtest.probabilistic_sharpe_ratio(
+        sharpe, 1000, benchmark=backtest.expected_max_sharpe(n, 0.25), skew=skew,
+        kurtosis=kurt) for n in (1, 2, 10, 100, 1000)]
+    assert all(a > b for a, b in zip(dsr[:-1], dsr[1:], strict=True))
+    # one trial: no selection, the probabilistic Sharpe ratio against zero
+    assert dsr[0] == pytest.approx(statistics.NormalDist().cdf(
+        sharpe / math.sqrt(252) * math.sqrt(999)
+        / math.sqrt(1 - skew * sharpe / math.sqrt(252)
+                    + (kurt - 1) / 4 * sharpe ** 2 / 252)))
+    with pytest.raises(ValueError, match="at least two"):
+        backtest.deflated_sharpe_ratio(r, [sharpe])
