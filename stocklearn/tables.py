@@ -96,9 +96,9 @@ def paper_comparison(
         for b in baselines:
             if b in table.index:
                 rows[key][b] = table.loc[b, metric]
-        for column in ("DM p", "CW p", "detectable", "DM p linear"):
-            if column in table.columns and not pd.isna(row[column]):
-                rows[key][column] = row[column]
+        for extra in ("DM p", "CW p", "detectable", "DM p linear"):
+            if extra in table.columns and not pd.isna(row[extra]):
+                rows[key][extra] = row[extra]
     return _comparison(paper, column, rows)
 
 
@@ -115,7 +115,8 @@ def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.
 
     Every column ``c`` that has a ``c + " std"`` partner becomes ``"mean ± std"``
     (just the mean when the std is NaN); ``p`` columns (``DM p``) get three
-    decimals; ``seeds`` stays an integer; text columns are kept; missing
+    decimals; ``seeds`` stays an integer; ``detectable`` (a share) shows
+    as a percentage; text columns are kept; missing
     values show as "–".
 
     Parameters
@@ -138,6 +139,8 @@ def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.
         values = df[col]
         if col == "seeds":
             out[col] = [_number(v, 0) for v in values]
+        elif col == "detectable":
+            out[col] = ["–" if pd.isna(v) else f"{100 * v:.1f} %" for v in values]
         elif col == "p" or col.endswith(" p"):
             out[col] = [_p_value(v) for v in values]
         elif not pd.api.types.is_numeric_dtype(values):

@@ -162,10 +162,14 @@ def assert_scores_by_hand(table: pd.DataFrame, ds, forecasts, part: str) -> None
     actual = ds.actual(part)
     errors = np.atleast_2d(forecasts) - actual
     rmse, mae = np.sqrt((errors ** 2).mean(axis=1)), np.abs(errors).mean(axis=1)
+    ensemble = np.atleast_2d(forecasts).mean(axis=0) - actual
     assert table.loc["model", "seeds"] == len(errors)
-    assert table.loc["model", "RMSE"] == pytest.approx(rmse.mean(), rel=1e-12)
-    assert table.loc["model", "MAE"] == pytest.approx(mae.mean(), rel=1e-12)
+    assert table.loc["model", "RMSE"] == pytest.approx(np.sqrt((ensemble ** 2).mean()), rel=1e-12)
+    assert table.loc["model", "MAE"] == pytest.approx(np.abs(ensemble).mean(), rel=1e-12)
+    assert table.loc["model", "RMSE per seed"] == pytest.approx(rmse.mean(), rel=1e-12)
+    assert table.loc["model", "MAE per seed"] == pytest.approx(mae.mean(), rel=1e-12)
     if len(errors) > 1:
-        assert table.loc["model", "RMSE std"] == pytest.approx(rmse.std(ddof=1), rel=1e-9)
+        assert table.loc["model", "RMSE per seed std"] == pytest.approx(rmse.std(ddof=1),
+                                                                       rel=1e-9)
     persistence = np.sqrt(((ds.previous(part) - actual) ** 2).mean())
     assert table.loc["persistence", "RMSE"] == pytest.approx(persistence, rel=1e-12)

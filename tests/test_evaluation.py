@@ -26,21 +26,54 @@ def table():
 
 def test_score_by_hand(table):
     assert list(table.index) == ["model", "wide", "persistence"]
-    assert list(table.columns) == ["RMSE", "RMSE std", "MAE", "MAE std", "MAPE", "MAPE std",
-                                   "MASE", "MASE std", "DA", "DA std", "seeds", "DM p"]
-    assert table.loc["model", "RMSE"] == pytest.approx(1.0)
-    assert table.loc["model", "RMSE std"] == pytest.approx(0.0)
-    assert table.loc["model", "MASE"] == pytest.approx(0.5)
-    assert table.loc["wide", "RMSE"] == pytest.approx(2.0)
-    assert table.loc["wide", "RMSE std"] == pytest.approx(np.sqrt(2.0))  # ddof 1
+    per_seed = [c for m in ("RMSE", "MAE", "MAPE", "MASE", "DA")
+                for c in (f"{m} per seed", f"{m} per seed std")]
+    assert list(table.columns) == ["RMSE", "MAE", "MAPE", "MASE", "DA", *per_seed, "seeds",
+                                   "DM p", "CW p", "detectable"]
+    # the row's numbers score the seed ensemble (the mean forecast): here exactly the actual
+    assert table.loc["model", "RMSE"] == pytest.approx(0.0)
+    assert table.loc["model", "MASE"] == pytest.approx(0.0)
+    assert table.loc["model", "RMSE per seed"] == pytest.approx(1.0)
+    assert table.loc["model", "RMSE per seed std"] == pytest.approx(0.0)
+    assert table.loc["model", "MASE per seed"] == pytest.approx(0.5)
+    assert table.loc["wide", "RMSE"] == pytest.approx(2.0)  # the mean forecast is ACTUAL + 2
+    assert table.loc["wide", "RMSE per seed"] == pytest.approx(2.0)
+    assert table.loc["wide", "RMSE per seed std"] == pytest.approx(np.sqrt(2.0))  # ddof 1
     assert table.loc["persistence", "RMSE"] == pytest.approx(np.sqrt(7 / 5))
-    assert np.isnan(table.loc["persistence", "RMSE std"])  # a single forecast
+    assert np.isnan(table.loc["persistence", "RMSE per seed std"])  # a single forecast
     assert table.loc["persistence", "MAE"] == pytest.approx(5 / 5)
     assert table.loc["model", "seeds"] == 2 and table.loc["persistence", "seeds"] == 1
     # DM uses the seed-mean forecast: here exactly the actual values
     expected = diebold_mariano(np.zeros(5), ACTUAL - PREVIOUS)[1]
     assert table.loc["model", "DM p"] == pytest.approx(expected)
     assert np.isnan(table.loc["persistence", "DM p"])
+
+
+def test_score_tests_the_forecast_it_shows():
+    """DM p belongs to the ensemble's RMSE, CW p to the nested rows only, DM p linear against
+    the second reference; the loss follows the metric asked for."""
+    rng = np.random.default_rng(0)
+    actual = 100 + rng.normal(size=60).cumsum()
+    previous = np.r_[100.0, actual[:-1]]
+    seeds = np.stack([previous + rng.normal(0, 0.3, 60) for _ in range(3)])
+    linear = previous + 0.01
+    forecasts = {"model": seeds, "persistence": previous, "linear": linear}
+    t = score(actual, forecasts, previous=previous, train_series=actual,
+              nested=["linear"], against=["linear"])
+    ensemble = seeds.mean(axis=0)
+    assert t.loc["model", "RMSE"] == pytest.approx(np.sqrt(np.mean((actual - ensemble) ** 2)))
+    assert t.loc["model", "DM p"] == pytest.approx(
+        diebold_mariano(actual - ensemble, actual - previous)[1])
+    assert t.loc["model", "DM p linear"] == pytest.approx(
+        diebold_mariano(actual - ensemble, actual - linear)[1])
+    assert np.isnan(t.loc["model", "CW p"]) and not np.isnan(t.loc["linear", "CW p"])
+    assert np.isnan(t.loc["linear", "DM p linear"])
+    absolute = score(actual, forecasts, previous=previous, train_series=actual,
+                     loss="absolute")
+    assert absolute.loc["model", "DM p"] == pytest.approx(
+        diebold_mariano(actual - ensemble, actual - previous, loss="absolute")[1])
+    with pytest.raises(ValueError, match="nested"):
+        score(actual, forecasts, previous=previous, train_series=actual, nested=["arima"])
 
 
 def test_score_checks_inputs():
@@ -59,17 +92,19 @@ def test_paper_comparison_and_format(table):
     t = paper_comparison(paper, {"toy": table, "extra": table}, model="wide",
                          baselines=("persistence", "linear"))
     assert list(t.index) == ["toy", "missing", "extra"]  # the paper's rows, then ours
-    assert list(t.columns) == ["paper", "source", "ours", "ours std", "seeds", "persistence",
-                               "DM p"]
+    assert list(t.columns) == ["paper", "source", "ours", "per seed", "per seed std", "seeds",
+                               "persistence", "DM p", "detectable"]
     assert t.loc["toy", "paper"] == 1.5
     assert t.loc["toy", "ours"] == pytest.approx(2.0)
+    assert t.loc["toy", "per seed std"] == pytest.approx(np.sqrt(2.0))
     assert t.loc["toy", "seeds"] == 2
     assert t.loc["toy", "persistence"] == pytest.approx(np.sqrt(7 / 5))
     assert "linear" not in t.columns  # absent from the score table
     assert t.loc["toy", "DM p"] == table.loc["wide", "DM p"]
     assert np.isnan(t.loc["missing", "ours"]) and np.isnan(t.loc["extra", "paper"])
-    shown = format_table(t, decimals={"ours": 1})
-    assert shown.loc["toy", "ours"] == "2.0\u00a0±\u00a01.4"
+    shown = format_table(t, decimals={"per seed": 1})
+    assert shown.loc["toy", "per seed"] == "2.0\u00a0±\u00a01.4"
+    assert shown.loc["toy", "ours"] == "2.00"
     assert shown.loc["toy", "source"] == "–"
     assert shown.loc["missing", "ours"] == "–"
 
@@ -81,14 +116,16 @@ def test_paper_comparison_with_a_papers_table(table):
     row = t.loc[("CSI 300", "SimpleRNN")]
     assert row["paper"] == papers.lu2024_rmse().loc[("CSI 300", "SimpleRNN"), "test"]
     assert row["source"] == "Lu (2024), Table 2"
-    assert row["ours"] == pytest.approx(1.0)
+    assert row["ours"] == pytest.approx(0.0)  # the seed ensemble
+    assert row["per seed"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="column="):
         paper_comparison(papers.lu2024_rmse(), scores)
 
 
 def test_format_score_table(table):
     shown = format_table(table, decimals=3)
-    assert shown.loc["model", "RMSE"] == "1.000\u00a0±\u00a00.000"
+    assert shown.loc["model", "RMSE"] == "0.000"
+    assert shown.loc["model", "RMSE per seed"] == "1.000\u00a0±\u00a00.000"
     assert shown.loc["persistence", "RMSE"] == f"{np.sqrt(1.4):.3f}"
     assert shown.loc["persistence", "DM p"] == "–"
     assert all(isinstance(v, str) for v in shown.to_numpy().ravel())
@@ -103,7 +140,8 @@ def test_score_dataset_adds_both_baselines_on_the_same_rows():
     expected = score(ds.actual("test"),
                      {"model": model, "persistence": ds.previous("test"),
                       "linear": baselines.linear_on_window(ds)},
-                     previous=ds.previous("test"), train_series=df["close"].iloc[:300])
+                     previous=ds.previous("test"), train_series=df["close"].iloc[:300],
+                     nested=["linear"], against=["linear"])
     pd.testing.assert_frame_equal(table, expected)
 
 
@@ -130,7 +168,8 @@ def test_score_dataset_scores_each_target_on_the_same_rows(three):
         expected = score(ds.actual("test")[:, j],
                          {"model": model[:, :, j], "persistence": pers[:, j],
                           "linear": linear[:, j]},
-                         previous=pers[:, j], train_series=ds.train_series()[:, j])
+                         previous=pers[:, j], train_series=ds.train_series()[:, j],
+                         nested=["linear"], against=["linear"])
         pd.testing.assert_frame_equal(table.loc[target], expected, check_names=False)
     with pytest.raises(ValueError, match="shape"):
         score_dataset(ds, {"model": model[..., :2]})

@@ -8,13 +8,18 @@ import pytest
 from scipy import stats
 
 from stocklearn.metrics import (
+    clark_west,
+    detectable_gain,
     diebold_mariano,
     direction_accuracy,
     evaluate,
+    holm,
     lag_correlation,
+    long_run_variance,
     mae,
     mape,
     mase,
+    newey_west_lags,
     rmse,
     scaled_mae,
 )
@@ -67,16 +72,18 @@ def test_mape_and_mase_undefined():
         mase(Y, P, [2.0])
 
 
-def hln_by_hand(e1, e2, h, loss):
-    """The statistic written out term by term, as in Harvey et al. (1997)."""
+def hln_by_hand(e1, e2, h, loss, lags):
+    """The statistic written out term by term: Bartlett-weighted autocovariances of the
+    loss differential (Newey & West 1987), then Harvey et al.'s (1997) factor."""
     f = (lambda e: e * e) if loss == "squared" else abs
     d = [f(a) - f(b) for a, b in zip(e1, e2, strict=True)]
     n = len(d)
     dbar = sum(d) / n
-    gamma = []
-    for k in range(h):
-        gamma.append(sum((d[t] - dbar) * (d[t - k] - dbar) for t in range(k, n)) / n)
-    dm = dbar / ((gamma[0] + 2 * sum(gamma[1:])) / n) ** 0.5
+    variance = 0.0
+    for k in range(lags + 1):
+        gamma = sum((d[t] - dbar) * (d[t - k] - dbar) for t in range(k, n)) / n
+        variance += gamma if k == 0 else 2 * (1 - k / (lags + 1)) * gamma
+    dm = dbar / (variance / n) ** 0.5
     return dm * ((n + 1 - 2 * h + h * (h - 1) / n) / n) ** 0.5
 
 
@@ -86,9 +93,92 @@ def test_diebold_mariano_matches_formula(h, loss):
     rng = np.random.default_rng(h)
     e1, e2 = rng.normal(0, 1.2, 50), rng.normal(0, 1.0, 50)
     stat, p = diebold_mariano(e1, e2, h=h, loss=loss)
-    expected = hln_by_hand(e1.tolist(), e2.tolist(), h, loss)
+    lags = max(h - 1, int(np.floor(4 * (50 / 100) ** (2 / 9))))  # the documented rule: 3
+    assert newey_west_lags(50, h) == lags == max(h - 1, 3)
+    expected = hln_by_hand(e1.tolist(), e2.tolist(), h, loss, lags)
     assert stat == pytest.approx(expected, rel=1e-10)
     assert p == pytest.approx(2 * stats.t.sf(abs(expected), df=49), rel=1e-10)
+    assert diebold_mariano(e1, e2, h=h, loss=loss, lags=0)[0] == pytest.approx(
+        hln_by_hand(e1.tolist(), e2.tolist(), h, loss, 0), rel=1e-10)
+
+
+def test_newey_west_lags_rule():
+    assert [newey_west_lags(n) for n in (100, 250, 1000)] == [4, 4, 6]
+    assert newey_west_lags(100, h=10) == 9
+
+
+def _autocorrelated_differential(seed, n=400):
+    """Errors whose squared-loss differential drifts slowly (as biases of price models do)."""
+    rng = np.random.default_rng(seed)
+    bias = np.convolve(rng.normal(size=n + 9), np.ones(10) / 3, mode="valid")
+    e2 = rng.normal(size=n)
+    return e2 + 0.4 * bias + 0.15, e2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_diebold_mariano_matches_statsmodels_hac(seed):
+    """DM without the HLN factor is the t-statistic of an OLS of the loss differential on a
+    constant with a Newey-West (HAC, Bartlett) covariance, as statsmodels computes it."""
+    sm = pytest.importorskip("statsmodels.api")
+    e1, e2 = _autocorrelated_differential(seed)
+    d = e1**2 - e2**2
+    n, lags = len(d), newey_west_lags(len(d))
+    fit = sm.OLS(d, np.ones(n)).fit(cov_type="HAC",
+                                    cov_kwds={"maxlags": lags, "use_correction": False})
+    hln = np.sqrt((n + 1 - 2 + 0) / n)
+    assert diebold_mariano(e1, e2)[0] == pytest.approx(fit.tvalues[0] * hln, rel=1e-9)
+    assert long_run_variance(d, lags) == pytest.approx(fit.bse[0] ** 2 * n, rel=1e-9)
+    # the autocorrelation makes the plain variance too small and the statistic too large
+    assert abs(diebold_mariano(e1, e2, lags=0)[0]) > abs(diebold_mariano(e1, e2)[0])
+
+
+def test_clark_west_matches_statsmodels_and_rewards_a_nesting_model():
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(3)
+    n = 500
+    change = rng.normal(size=n)
+    x = rng.normal(size=n)
+    actual = 100 + 0.3 * x + change  # tomorrow's change is a little predictable from x
+    persistence = np.full(n, 100.0)
+    model = 100 + 0.25 * x + rng.normal(0, 0.2, n)  # noisy estimate of the same rule
+    stat, p = clark_west(actual, persistence, model)
+    f = (actual - persistence) ** 2 - ((actual - model) ** 2 - (persistence - model) ** 2)
+    fit = sm.OLS(f, np.ones(n)).fit(cov_type="HAC", cov_kwds={
+        "maxlags": newey_west_lags(n), "use_correction": False})
+    assert stat == pytest.approx(fit.tvalues[0], rel=1e-9)
+    assert p == pytest.approx(stats.norm.sf(fit.tvalues[0]), rel=1e-9)
+    assert stat > 0 and p < 0.01
+    # the same model tested with DM: the estimation noise is held against it
+    assert diebold_mariano(actual - persistence, actual - model)[1] > p
+    # a model that is persistence plus noise is not rewarded
+    noise = persistence + rng.normal(0, 0.05, n)
+    assert clark_west(actual, persistence, noise)[1] > 0.05
+
+
+def test_detectable_gain_against_a_simulation():
+    """With 80 % power: simulate many test periods where the model's RMSE is lower by the
+    detectable gain; the DM test at 5 % should reject in about 80 % of them."""
+    rng = np.random.default_rng(4)
+    n = 250
+    ref = rng.normal(size=n)
+    gain = detectable_gain(ref, e_model=rng.normal(size=n))
+    assert 0 < gain < 0.5
+    rejections = []
+    for _ in range(400):
+        e_ref = rng.normal(size=n)
+        e_model = rng.normal(scale=1 - gain, size=n)
+        rejections.append(diebold_mariano(e_ref, e_model)[1] < 0.05)
+    assert 0.65 < np.mean(rejections) < 0.95
+    # more test days, smaller detectable gains
+    assert detectable_gain(ref, n=4 * n) < gain
+
+
+def test_holm_by_hand_and_nan_kept():
+    p = np.array([0.01, np.nan, 0.04, 0.03, 0.2])
+    # Holm: sorted 0.01, 0.03, 0.04, 0.2 times 4, 3, 2, 1, made monotone
+    expected = np.array([0.04, np.nan, 0.09, 0.09, 0.2])
+    np.testing.assert_allclose(holm(p), expected)
+    assert np.isnan(holm([np.nan])).all()
 
 
 def test_diebold_mariano_identical_and_clearly_better():
@@ -110,6 +200,8 @@ def test_diebold_mariano_validation():
         diebold_mariano([1.0, 2.0, 3.0], [1.0, 2.0, 2.0], h=3)
     with pytest.raises(ValueError, match="loss"):
         diebold_mariano([1.0, 2.0, 3.0], [1.0, 2.0, 2.0], loss="pinball")
+    with pytest.raises(ValueError, match="lags"):
+        diebold_mariano([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 2.0, 1.0], lags=4)
 
 
 def test_evaluate():

@@ -45,6 +45,43 @@ def test_bad_rows_are_refused():
     (60.0, np.nan, "not better")])
 def test_verdict_follows_the_numbers(ours, p, words):
     assert words in results.verdict(ours, 51.0, p)
+    assert words in results.verdict(100 - ours, 49.0, p, higher_better=True)
+
+
+def test_adjust_words_follow_holm_adjusted_p_values():
+    """Twenty rows at p = 0.04 each: every raw p-value is below 5 %, none survives Holm;
+    one row at p = 0.0001 does. Clark-West counts for a nested row; worse needs DM."""
+    rows = pd.DataFrame({
+        "experiment": [f"e{i}" for i in range(23)], "metric": ["RMSE"] * 23,
+        "ours": [50.0] * 20 + [50.0, 50.0, 60.0], "persistence": [51.0] * 23,
+        "linear": [49.0] * 20 + [52.0, 49.0, 52.0],
+        "DM p": [0.04] * 20 + [0.0001, 0.3, 0.0001],
+        "CW p": [np.nan] * 21 + [0.0001, np.nan],
+        "DM p linear": [0.5] * 20 + [0.0001, 0.5, 0.5]})
+    out = results.adjust(rows)
+    # one family of 23 DM and 1 CW p-values: after the three at 0.0001, Holm multiplies
+    # the first 0.04 by 24 - 3 = 21, and the rest share that value (monotone)
+    assert out["DM p adj"].iloc[0] == pytest.approx(0.04 * 21, rel=1e-9)
+    assert out["CW p adj"].iloc[21] == pytest.approx(0.0001 * 24, rel=1e-9)
+    assert (out["against persistence"].iloc[:20] == "no better than persistence").all()
+    assert list(out["against persistence"].iloc[20:]) == [
+        "beats persistence", "beats persistence", "worse than persistence"]
+    assert list(out["against linear"].iloc[20:]) == [
+        "beats the linear baseline too", "not the linear baseline", ""]
+    accuracy = results.adjust(pd.DataFrame({
+        "experiment": ["a"], "metric": ["accuracy"], "ours": [0.9], "persistence": [0.8],
+        "DM p": [0.001]}))
+    assert accuracy["against persistence"].iloc[0] == "beats persistence"
+
+
+def test_save_labels_the_forecast_and_keeps_findings_and_cuts():
+    rows = _rows().assign(seeds=[5], finding=[True], cut=["10 of 200 epochs"])
+    results.save("06_x", rows, profile="fast")
+    results.save("07_y", _rows(), profile="fast")
+    loaded = results.load("fast")
+    assert list(loaded["forecast"]) == ["ensemble of 5 seeds", "one run"]
+    assert list(loaded["finding"]) == [True, False]
+    assert list(loaded["cut"]) == ["10 of 200 epochs", ""]
 
 
 def test_a_paper_comparison_table_is_saved_as_it_is():
