@@ -13,15 +13,18 @@ The modules, in the order data flows through them:
   flattened window), ``baselines`` (persistence, linear, ARIMA, ...),
   ``tuning`` (particle swarm on the validation slice), ``error_correction``
   (Bao et al.'s two stages);
-* evaluation: ``metrics`` (errors in prices, Diebold-Mariano),
-  ``evaluation`` (score tables beside the baselines), ``walk_forward``
+* evaluation: ``metrics`` (errors in prices; Diebold-Mariano with a
+  Newey-West variance, Clark-West, the detectable gain, Holm's
+  adjustment), ``evaluation`` (score tables beside the baselines, testing
+  the forecast they show), ``positive_control`` (a simulated series with
+  known predictability, and the power of the test), ``walk_forward``
   (refit, forecast the next block, stitch), ``backtest`` (positions,
   costs, equity);
 * experiments: ``experiments`` (train over seeds, then score), ``grid``
   (configurations x seeds, resumable, fanned out);
 * reporting: ``papers`` (the papers' reported numbers), ``tables`` (ours
   beside the paper's; display strings), ``plots``, ``results`` (the rows
-  of the verdict page);
+  of the verdict page, their adjusted p-values and verdicts);
 * teaching apart: ``checks`` (the graded exercises' checks), ``teaching``
   (student notebooks, autograding, the student book).
 
