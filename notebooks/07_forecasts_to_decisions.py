@@ -294,7 +294,8 @@ tables.format_table(
     wf_scores[["RMSE", "RMSE per seed", "RMSE per seed std", "MAE", "DA",
                "seeds", "DM p", "DM p adj", "CW p", "CW p adj",
                "DM p linear", "detectable"]],
-    decimals={"DA": 3, "detectable": 3})
+    decimals={"DA": 3, "detectable": 3, "DM p adj": 3, "CW p adj": 3,
+              "DM p linear": 3})
 
 # %% [markdown]
 # The RMSE is in index points, so compare rows within one index only. Over
@@ -311,8 +312,8 @@ for index, sc in wf_scores.groupby(level=0):
                 "its Clark-West test does not reject persistence")
     print(f"{index}: LSTM ensemble RMSE {lstm_row['RMSE']:.2f} against "
           f"persistence's {pers:.2f}: {dm_words} by the DM test "
-          f"(adjusted p {lstm_row['DM p adj']:.3f}); {cw_words} (adjusted "
-          f"p {lstm_row['CW p adj']:.3f}); a gain of "
+          f"(Holm-adjusted); {cw_words} (adjusted p "
+          f"{lstm_row['CW p adj']:.3f}); a gain of "
           f"{lstm_row['detectable']:.1%} would have been detected")
 
 # %% [markdown]
@@ -368,7 +369,7 @@ year_view = year_view.swaplevel(axis=1)[
                                              "DM p adj")]]
 year_view.columns = [" ".join(c) for c in year_view.columns]
 tables.format_table(year_view, decimals={
-    f"{label(n)} ratio": 3 for n in walks})
+    f"{label(n)} {c}": 3 for n in walks for c in ("ratio", "DM p adj")})
 
 # %%
 for index, years in by_year.groupby(level="index"):
@@ -711,7 +712,8 @@ for index, row in luck.iterrows():
 # probability that the best strategy's true Sharpe ratio is above this
 # bar, from its per-day ratio $\widehat{\mathrm{SR}}$ over $T$ days with
 # skewness $\hat\gamma_3$ and kurtosis $\hat\gamma_4$ (fat tails and
-# negative skew make a Sharpe ratio less certain):
+# negative skew make a Sharpe ratio less certain), all ratios per day
+# (the tables show them annualised, times $\sqrt{252}$):
 #
 # $$
 # \mathrm{DSR} = \Phi\!\left(\frac{(\widehat{\mathrm{SR}} -
@@ -918,15 +920,19 @@ print(f"test RMSE over persistence's: chronological split "
 pit_close = pit_raw["close"].iloc[pit["train"].test.target_pos[0] - 1:]
 
 
-def test_sharpe(forecast):
-    """Sharpe ratio of long/flat on the test rows at the middle cost."""
+def test_run(forecast):
+    """Backtest of long/flat on the test rows at the middle cost."""
     ds = pit["train"]
     signal = pd.Series(forecast / ds.previous("test") - 1,
                        index=pit_close.index[:-1])
     position = backtest.long_flat(signal.reindex(pit_close.index,
                                                  fill_value=0.0))
-    sharpe = backtest.simulate(pit_close, position,
-                               cost_bps=mid_cost).summary["Sharpe"]
+    return backtest.simulate(pit_close, position, cost_bps=mid_cost)
+
+
+def test_sharpe(forecast):
+    """Sharpe ratio of long/flat on the test rows at the middle cost."""
+    sharpe = test_run(forecast).summary["Sharpe"]
     return 0.0 if np.isnan(sharpe) else sharpe  # NaN: never invested
 
 
@@ -956,6 +962,29 @@ for name, choose in (("validation", by_validation),
                      ("test Sharpe", by_test_sharpe)):
     print(f"epoch chosen by {name:11s}: test RMSE / persistence "
           f"{pick('train', choose):.2f}, Sharpe {sharpe_of(choose):.2f}")
+
+# %% [markdown]
+# The epoch with the best test Sharpe ratio is the best of
+# `price_epochs` strategies, chosen in hindsight on the test rows. Its
+# deflated Sharpe ratio (above) allows for that choice; the epochs of one
+# run are strongly correlated, so counting each as a trial is the cautious
+# side:
+
+# %%
+for s, (forecasts, _) in zip(pit_seeds, runs_by_fit["train"], strict=True):
+    epoch_runs = [test_run(f) for f in forecasts]
+    epoch_sharpe = pd.Series([r.summary["Sharpe"] for r in epoch_runs])
+    epoch_sharpe = epoch_sharpe.dropna()  # NaN: never invested
+    if len(epoch_sharpe) < 2:
+        print(f"seed {s}: fewer than two epochs were ever invested")
+        continue
+    top = epoch_sharpe.idxmax()
+    dsr = backtest.deflated_sharpe_ratio(epoch_runs[top].returns,
+                                         epoch_sharpe)
+    print(f"seed {s}: best in hindsight (chosen on test rows) epoch "
+          f"{top + 1} of {len(forecasts)}, Sharpe {epoch_sharpe[top]:.2f}; "
+          f"deflated Sharpe ratio {dsr:.3f} "
+          f"({'above' if dsr > 0.95 else 'not above'} 0.95)")
 
 # %% [markdown]
 # **4. The position applied on the day of the signal.** A signal computed
@@ -994,14 +1023,23 @@ pitfall_table[["honest", "with the mistake", "inflation"]] = \
     pitfall_table[["honest", "with the mistake", "inflation"]].astype(float)
 tables.format_table(pitfall_table, decimals=3)
 
+# %%
+helped = pitfall_table.index[pitfall_table["inflation"] > 0]
+did_not = pitfall_table.index[pitfall_table["inflation"] <= 0]
+print(f"in this run the mistake made the result look better for "
+      f"{len(helped)} of {len(pitfall_table)} rows: {', '.join(helped)}")
+if len(did_not):
+    print(f"and not for: {', '.join(did_not)}")
+
 # %% [markdown]
 # The last column is how much each mistake improves the result: a lower
-# error ratio, or a higher Sharpe ratio. Read it row by row:
+# error ratio, or a higher Sharpe ratio (the lines above list the rows
+# where it did in this run). Read it row by row:
 #
-# * the leaked scaler and the shuffled windows both hide the extrapolation
-#   failure of chapter 3 (with a shuffled split the training windows cover
-#   the whole price range), and the shuffled split also puts the days
-#   around every test day into the training set;
+# * the leaked scaler and the shuffled windows can both hide the
+#   extrapolation failure of chapter 3 (with a shuffled split the training
+#   windows cover the whole price range), and the shuffled split also puts
+#   the days around every test day into the training set;
 # * picking the epoch on the test set can only help (the honest epoch is
 #   one of the candidates), and picking it by the backtest helps the
 #   backtest; every further choice made that way (architecture, window,
@@ -1226,7 +1264,8 @@ for j, col in enumerate(h_tests):
 tables.format_table(by_h.rename(columns={
     "drift p": "drift DM p", "recursive p": "rec. DM p",
     "direct p": "dir. DM p", "drift p adj": "drift DM p adj",
-    "recursive p adj": "rec. DM p adj", "direct p adj": "dir. DM p adj"}))
+    "recursive p adj": "rec. DM p adj", "direct p adj": "dir. DM p adj"}),
+    decimals={f"{w} DM p adj": 3 for w in ("drift", "rec.", "dir.")})
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -1303,7 +1342,8 @@ for name, wf in walks.items():
     rows.append({
         "experiment": f"{label(name)} walk-forward LSTM",
         "metric": "RMSE", "ours": sc.loc["LSTM", "RMSE"],
-        "forecast": f"ensemble of {int(sc.loc['LSTM', 'seeds'])} seeds",
+        "forecast": (f"ensemble of {int(sc.loc['LSTM', 'seeds'])} seeds"
+                     if sc.loc["LSTM", "seeds"] > 1 else "one run"),
         "per seed": sc.loc["LSTM", "RMSE per seed"],
         "per seed std": sc.loc["LSTM", "RMSE per seed std"],
         "seeds": sc.loc["LSTM", "seeds"],
@@ -1336,7 +1376,8 @@ rows.append({
     "note": f"drift {by_h.loc[H, 'drift']:.2f}; split at {TEST_START[:4]}"})
 chapter_rows = pd.DataFrame(rows)
 results.save("07_forecasts_to_decisions", chapter_rows, profile=profile.name)
-tables.format_table(chapter_rows.set_index("experiment"))
+tables.format_table(chapter_rows.set_index("experiment"),
+                    decimals={"DM p linear": 3})
 
 # %%
 print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
@@ -1439,14 +1480,17 @@ tables.format_table(pd.DataFrame(ex1).T)
 # Only the positions change; the forecasts are the walk-forward ones:
 
 # %%
-ex2 = {}
+ex2, ex2_runs = {}, {}
 for name in walks:
     close, _ = strategies(name)
     signal = expected_return(name).reindex(close.index, fill_value=0.0)
     for threshold in (0.0, 0.0001, 0.0003, 0.001):
         position = backtest.long_flat(signal, threshold)
         for cost in COSTS_BP:
-            s = backtest.simulate(close, position, cost_bps=cost).summary
+            bt = backtest.simulate(close, position, cost_bps=cost)
+            if cost == mid_cost:
+                ex2_runs[label(name), f"{threshold:.2%}"] = bt
+            s = bt.summary
             ex2[label(name), f"{threshold:.2%}", cost] = {
                 "long days": position.mean(), "turnover": s["turnover"],
                 "Sharpe": s["Sharpe"]}
@@ -1462,7 +1506,22 @@ tables.format_table(ex2_table, decimals={"turnover": 0})
 # forecast returns are small, so a high enough threshold keeps the
 # strategy flat almost all the time; the long days column shows where
 # that happens. A threshold chosen by looking at this table would be
-# another choice made on the test period (pitfall 3).
+# another choice made on the test period (pitfall 3). The best threshold
+# at the middle cost, chosen in hindsight, and its deflated Sharpe ratio:
+
+# %%
+for index in ex2_table.index.unique("index"):
+    t_runs = {t: bt for (i, t), bt in ex2_runs.items() if i == index}
+    t_sharpe = pd.Series({t: bt.summary["Sharpe"]
+                          for t, bt in t_runs.items()}).dropna()
+    if len(t_sharpe) < 2:
+        print(f"{index}: fewer than two thresholds were ever invested")
+        continue
+    top = t_sharpe.idxmax()
+    dsr = backtest.deflated_sharpe_ratio(t_runs[top].returns, t_sharpe)
+    print(f"{index}: best in hindsight (chosen on test rows) threshold "
+          f"{top}, Sharpe {t_sharpe[top]:.2f} at {mid_cost} bp; deflated "
+          f"Sharpe ratio over {len(t_sharpe)} thresholds {dsr:.3f}")
 #
 # ```{solution-end}
 # ```
