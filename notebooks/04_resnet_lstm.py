@@ -635,7 +635,7 @@ def cut_of(method):
     parts = ([f"width {width:g} of the paper's 1"]
              if method == "ResNet+LSTM" and width < 1 else [])
     if short:
-        parts.append(", ".join(short) + " (of the full profile; the "
+        parts.append(", ".join(short) + " of the full profile (the "
                      "paper states none)")
     return "; ".join(parts)
 
@@ -727,9 +727,10 @@ def forecast_of(method, n):
     """Which forecast "ours" is, for the verdict page."""
     runs_word = "one run" if n <= 1 else f"ensemble of {n:g} seeds"
     if method == "ResNet+LSTM":
+        others = ("one seed" if len(seeds) == 1
+                  else f"ensembles of {len(seeds)} seeds")
         return (f"{runs_word}, {resnet_epochs} epochs, width {width:g} "
-                f"(the other networks: {len(seeds)} seeds, {epochs} "
-                "epochs)")
+                f"(the other networks: {others}, {epochs} epochs)")
     if method == "PSO-LSTM":
         return f"{runs_word}, settings chosen on validation by the swarm"
     return runs_word
