@@ -1027,9 +1027,9 @@ tables.format_table(pitfall_table, decimals=3)
 helped = pitfall_table.index[pitfall_table["inflation"] > 0]
 did_not = pitfall_table.index[pitfall_table["inflation"] <= 0]
 print(f"in this run the mistake made the result look better for "
-      f"{len(helped)} of {len(pitfall_table)} rows: {', '.join(helped)}")
+      f"{len(helped)} of {len(pitfall_table)} rows: {'; '.join(helped)}")
 if len(did_not):
-    print(f"and not for: {', '.join(did_not)}")
+    print(f"and not for: {'; '.join(did_not)}")
 
 # %% [markdown]
 # The last column is how much each mistake improves the result: a lower
