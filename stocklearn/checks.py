@@ -33,7 +33,9 @@ import pandas as pd
 
 __all__ = [
     "CheckFailed",
+    "ClaimFailed",
     "autocorrelation",
+    "claim",
     "close",
     "exercise",
     "fitted_on_training_rows",
@@ -62,6 +64,43 @@ class CheckFailed(AssertionError):
 
     def _render_traceback_(self) -> list[str]:  # IPython's hook for custom tracebacks
         return [f"\x1b[31m✗ {self}\x1b[0m"]
+
+
+class ClaimFailed(AssertionError):
+    """A sentence of a chapter's prose about a run's outcome is false for this run."""
+
+
+def claim(condition, statement: str) -> None:
+    """Back a sentence of the prose with the numbers above it: raise if the run disagrees.
+
+    A chapter that states an outcome in a markdown cell ("no network beats
+    persistence") puts ``checks.claim(condition, "no network beats
+    persistence")`` in the code cell that computes it, so that executing
+    the chapter (``make book``, the tests) fails wherever the sentence would
+    be false: another profile, backend, data set or seed.
+
+    Parameters
+    ----------
+    condition : bool-like
+        What the sentence asserts, computed from the run's numbers (a
+        NumPy bool works; an array must be reduced with ``.all()`` first).
+    statement : str
+        The sentence, as the prose says it.
+
+    Raises
+    ------
+    ClaimFailed
+        When ``condition`` is false.
+    TypeError
+        When ``condition`` is an array of more than one value.
+    """
+    if np.ndim(condition) != 0:
+        raise TypeError(f"claim needs one truth value, got an array of shape "
+                        f"{np.shape(condition)} for {statement!r}: reduce it with .all() "
+                        "or .any()")
+    if not bool(condition):
+        raise ClaimFailed(f"the text says {statement!r}, but this run disagrees: compute the "
+                          "sentence from the numbers or reword it")
 
 
 @contextmanager

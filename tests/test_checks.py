@@ -141,3 +141,11 @@ def test_weights_moved():
     table.loc["recurrent_kernel", "change"] = 0.3
     with pytest.raises(CheckFailed, match="should not"):
         checks.weights_moved(table, "change", "t", frozen="recurrent")
+
+
+def test_claim_backs_a_sentence_with_the_numbers():
+    checks.claim(np.float64(1.0) < 2.0, "one is less than two")
+    with pytest.raises(checks.ClaimFailed, match="no network beats persistence"):
+        checks.claim(False, "no network beats persistence")
+    with pytest.raises(TypeError, match="reduce"):
+        checks.claim(np.array([True, False]), "both")
