@@ -71,7 +71,6 @@ from stocklearn import (
     backtest,
     baselines,
     data,
-    evaluation,
     features,
     fetch,
     metrics,
@@ -280,10 +279,8 @@ def wf_score(wf):
     """Every forecaster over all stitched rows: the seed ensemble against
     persistence (DM; Clark-West for the models that nest it) and against
     the linear baseline."""
-    return evaluation.score(
-        wf.actual, wf.forecasts, previous=wf.previous,
-        train_series=wf.train_series, nested=("LSTM", "linear", "drift"),
-        against=("linear",))
+    return wf.scores(nested=("LSTM", "linear", "drift"),
+                     against=("linear",))
 
 
 wf_scores = pd.concat({label(n): wf_score(wf) for n, wf in walks.items()})
@@ -406,7 +403,7 @@ for index, years in by_year.groupby(level="index"):
 # **family-wise error rate**. Reading the most striking row of a table
 # and quoting its raw p-value ignores it. The simplest repair,
 # Bonferroni's, compares every p-value with $\alpha / m$. Holm's method
-# (Holm, 1979) does better and needs no assumption about how the tests
+# {cite}`holm1979` does better and needs no assumption about how the tests
 # depend on each other: sort the p-values,
 # $p_{(1)} \le p_{(2)} \le \dots \le p_{(m)}$, and set the adjusted values
 #
@@ -696,10 +693,10 @@ for index, row in luck.iterrows():
 # This chapter has already tried several strategies on the same days. The
 # Sharpe ratio of the best of them, **chosen in hindsight on the test
 # rows**, is biased upwards: even if none had any skill, the largest of
-# $N$ estimated Sharpe ratios would lie above zero. Bailey and López de
-# Prado (2014) put a number on this. If the $N$ estimates have variance
-# $V$ across the trials and every true Sharpe ratio is zero, the largest
-# is expected near
+# $N$ estimated Sharpe ratios would lie above zero. Bailey and López
+# de Prado {cite}`bailey2014dsr` put a number on this. If the $N$
+# estimates have variance $V$ across the trials and every true Sharpe
+# ratio is zero, the largest is expected near
 #
 # $$
 # \mathrm{SR}_0 = \sqrt{V}\left[(1 - \gamma)\,\Phi^{-1}\!\left(1 -

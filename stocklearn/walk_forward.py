@@ -157,10 +157,18 @@ class WalkForward:
     forecasts: dict[str, np.ndarray]
     train_series: np.ndarray
 
-    def scores(self) -> pd.DataFrame:
-        """:func:`score` over all stitched rows, DM p-values against persistence."""
+    def scores(self, **tests) -> pd.DataFrame:
+        """:func:`score` over all stitched rows, DM p-values against persistence.
+
+        Parameters
+        ----------
+        **tests
+            ``reference``, ``loss``, ``nested`` and ``against``, passed to
+            :func:`score` (e.g. ``nested=("LSTM", "linear")`` for forecasters
+            of returns, which nest persistence).
+        """
         return score(self.actual, self.forecasts, previous=self.previous,
-                     train_series=self.train_series)
+                     train_series=self.train_series, **tests)
 
     def errors(self) -> pd.DataFrame:
         """Actual minus forecast (the seed mean) of every row, one column per forecaster."""
