@@ -58,8 +58,10 @@ def test_run_with_several_targets(csi300):
     assert table.index.names == ["target", "forecast"]
     for j, target in enumerate(ds.targets):
         errors = exp.forecasts("test")[..., j] - ds.actual("test")[:, j]
-        assert table.loc[(target, "model"), "RMSE"] == pytest.approx(
+        assert table.loc[(target, "model"), "RMSE per seed"] == pytest.approx(
             np.sqrt((errors ** 2).mean(axis=1)).mean(), rel=1e-12)
+        assert table.loc[(target, "model"), "RMSE"] == pytest.approx(  # the seed ensemble
+            np.sqrt((errors.mean(axis=0) ** 2).mean()), rel=1e-12)
     assert table.loc[("open", "persistence"), "MAE"] == pytest.approx(
         np.mean(np.abs(ds.actual("test")[:, 0] - rows["close"].to_numpy()[ds.test.last_input_pos])))
 
