@@ -1061,10 +1061,11 @@ print("share of test days with low > open or open > high")
 order.round(3)
 
 # %% [markdown]
-# The networks break the order on part of the days, in a share that varies
-# with the series, the model and the seed. Passing the open forecast on to
-# the low and the high, as the associated net does, does not by itself make
-# the three forecasts consistent: nothing in the loss asks for it.
+# The networks can break the order; the table gives the share of days,
+# which varies with the series, the model and the seed. Passing the open
+# forecast on to the low and the high, as the associated net does, does not
+# by itself make the three forecasts consistent: nothing in the loss asks
+# for it.
 #
 # ### Building the order into the outputs
 #
