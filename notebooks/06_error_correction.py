@@ -934,10 +934,10 @@ tables.format_table(source_table)
 # on principle, because those are the errors NN2 will meet. Whether it
 # also gives the better correction in practice differs from series to
 # series, and the adjusted p-values say how often the difference is more
-# than noise. One reason the two sources can end up close is in the
-# verdict below: much of what NN2 learns is the recent *level* of NN1's
-# errors, and the last five errors tell it that level at test time
-# whichever errors it was trained on.
+# than noise. One reason the two sources can end up close: if much of
+# what NN2 learns is the recent *level* of NN1's errors, the last five
+# errors tell it that level at test time whichever errors it was trained
+# on (exercise {ref}`ch06-ex2` measures how much a constant does).
 #
 # The last `ERROR_WINDOW` days of the tail feed NN2 on the first test days,
 # and from then on NN2 reads the test days' own errors as they become
