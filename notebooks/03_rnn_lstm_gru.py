@@ -714,11 +714,25 @@ print(f"NASDAQ, test RMSE over persistence: price target "
       f", log-return target "
       f"{(fixed['ours'] / fixed['persistence']).min():.3f} to "
       f"{(fixed['ours'] / fixed['persistence']).max():.3f}")
-checks.claim(not fixed["against persistence"].str.startswith("beats").any(),
-             "the repaired (log-return) networks are no better than "
-             "persistence")
+fixed_gain = 1 - fixed["ours"] / fixed["persistence"]
+fixed_beat = [" / ".join(key) for key in fixed.index
+              if fixed.loc[key, "against persistence"] == "beats persistence"]
+print(f"log-return networks that beat persistence after the Holm "
+      f"adjustment: {', '.join(fixed_beat) or 'none'}; largest RMSE gain "
+      f"over persistence {fixed_gain.max():+.2%}; the linear baseline's "
+      f"on the same rows "
+      f"{1 - (fixed['linear'] / fixed['persistence']).max():+.2%}")
+print("against the linear baseline: " + ", ".join(
+    f"{' / '.join(key)} {1 - row['ours'] / row['linear']:+.2%} "
+    f"(DM p {row['DM p linear']:.2g})" for key, row in fixed.iterrows()))
 checks.claim(fixed["ours"].max() < price_nasdaq["ours"].min(),
              "the log-return target removes the extrapolation failure")
+checks.claim(fixed_gain.max() < 0.01, "any gain of a log-return network "
+             "over persistence is a fraction of a percent")
+beats_linear = ((fixed["ours"] < fixed["linear"])
+                & (fixed["DM p linear adj"] < 0.05))
+checks.claim(not beats_linear.any(),
+             "no log-return network beats the linear baseline")
 forecasts = {
     "LSTM, log-return target":
         lu_runs["NASDAQ", "LSTM, log-return target"].forecasts("test"),
@@ -730,15 +744,20 @@ plots.forecast_vs_actual(
 plt.show()
 
 # %% [markdown]
-# The extrapolation failure is gone: on NASDAQ the return model's test error
-# drops to about the level of persistence (the ratios printed above). But
-# read the table honestly. The repaired network is no better than
-# persistence either: after the Holm adjustment neither the Diebold-Mariano
-# nor the Clark-West test finds it better (the words above).
+# The extrapolation failure is gone: on NASDAQ the return models' test
+# errors drop to about the level of persistence (the ratios printed above).
+# But read the table honestly. Any gain over persistence is a fraction of a
+# percent. Whether such a gain counts is for the tests to say, after the
+# Holm adjustment: the Diebold-Mariano test has little power against a
+# gain this small (chapter 2's power curve), while the Clark-West test,
+# built for a model that nests persistence, can call it significant; the
+# lines above give the verdict of this run.
 # Yesterday's return carries almost no information about tomorrow's, so the
 # best a network can do from it is forecast a return near zero, which is
-# persistence plus a little noise. The linear baseline (for these windows, a
-# regression of tomorrow's return on yesterday's) sits in the same place.
+# persistence plus a little. The linear baseline (for these windows, a
+# regression of tomorrow's return on yesterday's) does as well: no
+# log-return network beats it (last line above): whatever small gain there
+# is, the network adds nothing to what a linear regression finds.
 # Fixing the representation removed a large, avoidable error; it did not
 # create skill.
 
@@ -1051,7 +1070,8 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #   the networks' bounded units make the forecast bend away from the diagonal
 #   (typically flattening below the true series), and the error becomes large
 #   and systematic. Predicting the log return from log returns removes the
-#   failure, and leaves a forecast about as good as persistence, not better.
+#   failure, and leaves a forecast within a fraction of a percent of
+#   persistence and no better than a linear regression on the same return.
 # * The practical pipeline of {cite}`guide` (indicators, stacked LSTM,
 #   dropout, early stopping, Huber or MSE) is a sound way to train a network,
 #   but on next-day index closes it did not produce a forecast significantly
