@@ -1434,11 +1434,12 @@ tables.format_table(pd.DataFrame(ex3_scores).T[
 
 # %% [markdown]
 # Compare the rows of each stock. The head alone trains in a fraction of the
-# time. Neither version gets below persistence, and on SPDB both share the
-# price target's trouble with test prices below the training range. Within
-# the budgets of this chapter the convolutions do not buy a forecast better
-# than persistence; which of the two networks comes closer to it depends on
-# the stock, the seed and how far each has trained.
+# time. Whether either version gets below persistence, the RMSE column and
+# the DM p-values say; on SPDB both share the price target's trouble with
+# test prices below the training range. Which of the two networks comes
+# closer to persistence depends on the stock, the seed and how far each has
+# trained, so a run of the chapter's budgets cannot credit the convolutions
+# with much.
 #
 # ```{solution-end}
 # ```
