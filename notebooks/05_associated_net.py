@@ -1313,7 +1313,8 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #   Predicting the open and two non-negative gaps, on one shared target
 #   scale, makes a violation impossible; a simple repair after the fact does
 #   too.
-# * Knowing the day's open makes the high much easier to forecast, but that
+# * Knowing the day's open can make the high much easier to forecast (the
+#   chapter measures by how much on `DATASET`), but that
 #   is a forecast made after the open, a different task from the paper's.
 
 # %% [markdown]
