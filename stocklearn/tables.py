@@ -114,7 +114,8 @@ def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.
     """The table as strings for display: "58.31 ± 1.20", p-values "0.003" or "<0.001".
 
     Every column ``c`` that has a ``c + " std"`` partner becomes ``"mean ± std"``
-    (just the mean when the std is NaN); ``p`` columns (``DM p``) get three
+    (just the mean when the std is NaN); p-value columns (``p`` is one of the
+    words of the name: ``DM p``, ``p vs linear``, ``CW p adj``) get three
     decimals; ``seeds`` stays an integer; ``detectable`` (a share) shows
     as a percentage; text columns are kept; missing
     values show as "–".
@@ -141,7 +142,7 @@ def format_table(df: pd.DataFrame, decimals: int | Mapping[str, int] = 2) -> pd.
             out[col] = [_number(v, 0) for v in values]
         elif col == "detectable":
             out[col] = ["–" if pd.isna(v) else f"{100 * v:.1f} %" for v in values]
-        elif col == "p" or col.endswith(" p"):
+        elif "p" in str(col).split():  # "DM p", "p vs linear", "CW p adj", ...
             out[col] = [_p_value(v) for v in values]
         elif not pd.api.types.is_numeric_dtype(values):
             out[col] = ["–" if pd.isna(v) else str(v) for v in values]

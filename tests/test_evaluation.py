@@ -129,6 +129,9 @@ def test_format_score_table(table):
     assert shown.loc["persistence", "RMSE"] == f"{np.sqrt(1.4):.3f}"
     assert shown.loc["persistence", "DM p"] == "–"
     assert all(isinstance(v, str) for v in shown.to_numpy().ravel())
+    p_values = format_table(pd.DataFrame({"DM p linear": [1e-5], "p vs pers.": [0.01234],
+                                          "CW p adj": [0.5], "detectable": [0.0312]}))
+    assert list(p_values.iloc[0]) == ["<0.001", "0.012", "0.500", "3.1 %"]
 
 
 def test_score_dataset_adds_both_baselines_on_the_same_rows():
