@@ -1025,7 +1025,7 @@ lags = pd.DataFrame({
 })
 for name in lags.columns.drop("persistence"):
     c0, peak = lags.loc[0, name], lags[name].idxmax()
-    same_day = "goes with" if abs(c0) >= 0.1 else "hardly goes with"
+    same_day = "go with" if abs(c0) >= 0.1 else "hardly go with"
     print(f"{name}: its changes {same_day} the same day's change (lag 0: "
           f"{c0:+.3f}); the highest correlation is {lags[name].max():+.3f} "
           f"at lag {peak:+d}")
