@@ -665,8 +665,9 @@ fig, ax = plt.subplots(figsize=(10, 3.5))
 for label, frame in simulated.items():
     ax.plot(frame["close"], lw=0.8, label=label)
 ax.set(title="SIMULATED prices (not market data): AR(1) log returns and a "
-       "random walk, same shocks", ylabel="simulated close")
-ax.legend(loc="upper left")
+       "random walk, same shocks", ylabel="simulated close",
+       xlabel="simulated business days")
+ax.legend(loc="upper right")
 plt.show()
 
 # %%
