@@ -29,6 +29,7 @@ from stocklearn.metrics import (
     detectable_gain,
     diebold_mariano,
     evaluate,
+    rmse,
     scaled_mae,
 )
 from stocklearn.prep import Dataset
@@ -110,8 +111,9 @@ def score(
     (NaN elsewhere). ``detectable`` is the power of that comparison: the
     smallest relative RMSE gain over the reference that the test would
     detect with 80 % power at the 5 % level on these rows
-    (:func:`stocklearn.metrics.detectable_gain`). The reference's own row is
-    NaN.
+    (:func:`stocklearn.metrics.detectable_gain`); NaN where the forecast is
+    significantly worse than the reference (the test had the power to tell).
+    The reference's own row is NaN.
     """
     actual = np.asarray(actual, dtype=float)
     m = len(actual)
@@ -145,8 +147,11 @@ def score(
                            if tested else np.nan)
             row["CW p"] = (clark_west(actual, ref, ensemble)[1]
                            if tested and name in nested else np.nan)
+            # the power of a "no better" verdict; moot (NaN) where the test found the
+            # forecast significantly worse
+            worse = row["DM p"] < 0.05 and row["RMSE"] > rmse(actual, ref)
             row["detectable"] = (detectable_gain(actual - ref, e_model=actual - ensemble)
-                                 if tested else np.nan)
+                                 if tested and not worse else np.nan)
         for other, forecast_other in others.items():
             row[f"DM p {other}"] = (np.nan if name == other else diebold_mariano(
                 actual - ensemble, actual - forecast_other, loss=loss)[1])

@@ -194,7 +194,9 @@ def run(
             verbose=verbose, keep_model=keep_model and seed == seeds[0],
             predict_batch_size=predict_batch_size),
         seeds)
+    # a model of returns nests persistence (a forecast return of 0): Clark-West applies
+    nested = () if ds.target_kind == "price" else ("model",)
     scores = {part: score_dataset(ds, {"model": runs.arrays[f"{part}_pred"]}, part,
-                                  persistence_columns=persistence_columns)
+                                  persistence_columns=persistence_columns, nested=nested)
               for part in SCORED_PARTS}
     return Experiment(ds=ds, runs=runs, scores=scores)

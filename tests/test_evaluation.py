@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocklearn import baselines, data, papers, prep, splits
+from stocklearn import baselines, data, metrics, papers, prep, splits
 from stocklearn.evaluation import ACCURACY, scaled_accuracy, score, score_dataset
 from stocklearn.metrics import diebold_mariano
 from stocklearn.tables import format_table, paper_comparison
@@ -67,6 +67,8 @@ def test_score_tests_the_forecast_it_shows():
     assert t.loc["model", "DM p linear"] == pytest.approx(
         diebold_mariano(actual - ensemble, actual - linear)[1])
     assert np.isnan(t.loc["model", "CW p"]) and not np.isnan(t.loc["linear", "CW p"])
+    assert t.loc["model", "detectable"] == pytest.approx(metrics.detectable_gain(
+        actual - previous, e_model=actual - ensemble))
     assert np.isnan(t.loc["linear", "DM p linear"])
     absolute = score(actual, forecasts, previous=previous, train_series=actual,
                      loss="absolute")
@@ -92,8 +94,9 @@ def test_paper_comparison_and_format(table):
     t = paper_comparison(paper, {"toy": table, "extra": table}, model="wide",
                          baselines=("persistence", "linear"))
     assert list(t.index) == ["toy", "missing", "extra"]  # the paper's rows, then ours
+    # "wide" is significantly worse than persistence: no detectable gain to report
     assert list(t.columns) == ["paper", "source", "ours", "per seed", "per seed std", "seeds",
-                               "persistence", "DM p", "detectable"]
+                               "persistence", "DM p"]
     assert t.loc["toy", "paper"] == 1.5
     assert t.loc["toy", "ours"] == pytest.approx(2.0)
     assert t.loc["toy", "per seed std"] == pytest.approx(np.sqrt(2.0))
