@@ -54,7 +54,7 @@ def test_the_table_shows_every_saved_row():
         "persistence": [42.0], "DM p": [0.02]}), profile="fast")
     shown = _execute()
     for text in ("CSI 300 / LSTM", "NASDAQ / GRU", "S&P 500 walk-forward LSTM", "80.5",
-                 "52.30", "52.60", "no better than persistence (would detect 3 %)",
+                 "52.30", "52.60", "no better than persistence (would detect 3.1 %)",
                  "worse than persistence", "beats persistence, not the linear baseline",
                  "own number no better", "&lt;0.001", "cut: 20 of 100 epochs",
                  "chosen on validation (LSTM,GRU)", "**`fast` profile**"):
@@ -72,3 +72,14 @@ def test_without_results_the_page_says_so():
     shown = _execute()
     assert "No results yet" in shown
     assert "Nothing to summarise" in shown
+
+
+def test_a_long_table_is_shown_whole():
+    """More rows than pandas shows by default (60): every one is on the page."""
+    n = 65
+    results.save("05_associated_net", pd.DataFrame({
+        "experiment": [f"row {i:02d}" for i in range(n)], "metric": ["MAE"] * n,
+        "ours": [1.0] * n, "persistence": [1.1] * n, "DM p": [0.5] * n}), profile="fast")
+    shown = _execute()
+    assert all(f"row {i:02d}" in shown for i in range(n))
+    assert f"{n} rows ×" not in shown
