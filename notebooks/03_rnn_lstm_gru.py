@@ -384,11 +384,12 @@ for index, ds in lu_sets.items():
 # %% [markdown]
 # ### Our numbers beside the paper's
 #
-# The table puts, for each index and model, the paper's reported RMSE next to
-# ours, the persistence forecast and the linear baseline on the same rows,
-# for the training and the test part. `ours (ensemble)` is the RMSE of the
-# seed ensemble; `per seed` the mean ± standard deviation of each seed's own
-# RMSE. On the test part follow the tests of chapter 2, all of the ensemble:
+# The first table puts, for each index and model, the paper's reported RMSE
+# next to ours and the persistence forecast on the same rows, for the
+# training and the test part (and the linear baseline on the test part).
+# `ours (ens.)` is the RMSE of the seed ensemble; `per seed` the mean ±
+# standard deviation of each seed's own RMSE. The second table gives the
+# tests of chapter 2 on the test part, all of the ensemble:
 # `DM p`, the Diebold-Mariano p-value {cite}`diebold1995` (Newey-West
 # variance, correction of {cite}`harvey1997`) of "the model and persistence
 # are equally accurate on the test rows", in whichever direction the RMSE
@@ -428,22 +429,25 @@ SCORE_LABELS = {"RMSE": "RMSE (ensemble)",
 
 
 def lu_table(rows):
-    """Paper comparison (train and test RMSE) of the experiments ``rows``."""
+    """Paper comparison (train and test RMSE) of the experiments ``rows``,
+    then the tests of the test part."""
     paper = papers.lu2024_rmse()
+    tests = ["DM p", "CW p", "DM p linear", "detectable"]
     parts = {}
     for part in ("train", "test"):
         scores = {key: (lu_test_scores(key) if part == "test"
                         else lu_runs[key].scores[part]) for key in rows}
         table = tables.paper_comparison(paper, scores, column=part)
         table = table.loc[list(rows)].drop(columns=["source", "seeds"])
-        if part == "train":  # the tests are of the test rows
-            table = table.drop(columns=[c for c in table.columns if c in (
-                "DM p", "CW p", "detectable", "DM p linear")])
+        if part == "test":
+            test_table = table.reindex(columns=tests)
+        else:  # the linear baseline is compared on the test rows
+            table = table.drop(columns="linear")
         parts[f"{part} RMSE"] = tables.format_table(
-            table.rename(columns=P_LABELS)).rename(columns={
-                "ours": "ours (ensemble)",
-                "per seed": "per seed (mean ± std)"})
-    return pd.concat(parts, axis=1)
+            table.drop(columns=[c for c in tests if c in table.columns])
+        ).rename(columns={"ours": "ours (ens.)"})
+    display(pd.concat(parts, axis=1))
+    display(tables.format_table(test_table.rename(columns=P_LABELS)))
 
 
 lu_table(list(lu_runs))

@@ -778,21 +778,19 @@ for (cell, row), p_raw, p_adj in zip(mae.iterrows(), chosen_p, chosen_adj,
     hindsight = row[MODELS].astype(float).idxmin()
     verdict_rows[cell] = {
         "chosen on validation": net,
-        "its validation MAE": val_mae.loc[cell, net],
-        "validation persistence": val_mae.loc[cell, "persistence"],
-        "its test MAE": row[net], "test persistence": row["persistence"],
-        "MAE / persistence": row[net] / row["persistence"],
+        "val. MAE": val_mae.loc[cell, net],
+        "test MAE": row[net], "persistence": row["persistence"],
         "DM p": p_raw, "adjusted DM p": p_adj,
         "verdict": results.verdict(row[net], row["persistence"], p_adj),
-        "best in hindsight (chosen on test rows)": hindsight,
-        "its test MAE, untested": row[hindsight],
+        "best in hindsight (test rows)": hindsight,
+        "its MAE, untested": row[hindsight],
     }
 verdict_table = pd.DataFrame.from_dict(verdict_rows, orient="index")
 counts = verdict_table["verdict"].str.split(" \\(").str[0].value_counts()
 print(f"the network chosen on validation, on the test rows, {len(mae)} "
       "cells: " + ", ".join(f"{word} {n}" for word, n in counts.items()))
 same = (verdict_table["chosen on validation"]
-        == verdict_table["best in hindsight (chosen on test rows)"]).sum()
+        == verdict_table["best in hindsight (test rows)"]).sum()
 print(f"the validation choice is also the best in hindsight in {same} of "
       f"{len(mae)} cells")
 tables.format_table(verdict_table, decimals=3)
