@@ -65,6 +65,7 @@ def test_the_table_shows_every_saved_row():
     assert "1 is significantly worse" in shown
     assert "Shanghai high, chosen on validation (chapter 6, not the linear baseline)" in shown
     assert "S&P 500 walk-forward LSTM (chapter 7)" not in shown
+    assert "the linear baseline on the same rows (1 row tested" in shown
     assert "No results yet" not in shown
 
 
