@@ -44,7 +44,7 @@ sync: $(STAMP)
 	$(BIN)/jupytext --quiet --update --to ipynb notebooks/[0-9]*.py
 	$(BIN)/nbstripout --keep-id notebooks/[0-9]*.ipynb
 
-# Tests (markers in tests/conftest.py; `make test` in about 5.5 minutes on 2 cores):
+# Tests (markers in tests/conftest.py; `make test` in about 7 minutes on 2 cores):
 #   1. everything on TensorFlow (make test-tensorflow): unit and property tests, every
 #      chapter once with the tiny parameter set of tests/notebook_params.json and its
 #      exercise checks, the teaching tests, the cross-backend determinism test
