@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -44,7 +44,7 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import display
+from IPython.display import Markdown, display
 from scipy import stats
 from statsmodels.graphics.gofplots import qqplot
 from statsmodels.tsa.stattools import acf
@@ -60,7 +60,9 @@ ONLINE = False      # True: also download live data (Yahoo, East Money)
 
 # %%
 profile = settings.get_profile(PROFILE)
-print(f"profile: {profile.name}, data set: {DATASET}, online: {ONLINE}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/01_data", backend=None,
+    details=f"data set `{DATASET}`, online {ONLINE}")))
 
 # %% [markdown]
 # ## The bundled data sets

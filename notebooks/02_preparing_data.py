@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -49,7 +49,7 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Code, display
+from IPython.display import Code, Markdown, display
 from statsmodels.tsa.stattools import adfuller
 
 from stocklearn import (
@@ -85,8 +85,9 @@ epochs = EPOCHS or profile.pick(fast=15, full=60)
 seeds = list(SEEDS or profile.seeds)
 df = data.load(DATASET)
 meta = data.describe(DATASET)
-print(f"profile {profile.name}: {epochs} epochs, seeds {seeds}; "
-      f"Keras backend {backend.BACKEND}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/02_preparing_data", backend=backend.BACKEND,
+    details=f"{epochs} epochs, seeds {seeds}")))
 print(f"{meta.description}: {len(df)} rows, "
       f"{df.index[0]:%Y-%m-%d} to {df.index[-1]:%Y-%m-%d}")
 

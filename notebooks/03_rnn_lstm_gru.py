@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -52,7 +52,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Code, display
+from IPython.display import Code, Markdown, display
 
 from stocklearn import (
     checks,
@@ -107,11 +107,13 @@ window = WINDOW or profile.pick(fast=20, full=30)
 pipe_units = profile.pick(fast=(32, 16), full=(50, 50))
 pipe_batch = profile.pick(fast=128, full=64)
 chapter_start = time.perf_counter()
-print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
-      f"seeds {seeds}; Lu (2024) {lu_epochs} epochs, "
-      f"{UNITS} units, batch {BATCH_SIZE}; pipeline on {DATASET!r}: window "
-      f"{window}, LSTM units {pipe_units}, at most {pipe_epochs} epochs, "
-      f"patience {pipe_patience}, batch {pipe_batch}")
+run = (f"seeds {seeds}; Lu (2024) {lu_epochs} epochs, {UNITS} units, "
+       f"batch {BATCH_SIZE}; pipeline on `{DATASET}`: window {window}, "
+       f"LSTM units {pipe_units}, at most {pipe_epochs} epochs, patience "
+       f"{pipe_patience}, batch {pipe_batch}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/03_rnn_lstm_gru", backend=keras.backend.backend(),
+    details=run)))
 
 # %% [markdown]
 # ## Three recurrent cells

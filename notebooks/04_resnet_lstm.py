@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -54,7 +54,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Code, display
+from IPython.display import Code, Markdown, display
 
 from stocklearn import (
     baselines,
@@ -135,13 +135,15 @@ small_width = 0.25
 small_epochs = EPOCHS or profile.pick(fast=4, full=10)
 rerun_resnet = RERUN_RESNET
 chapter_start = time.perf_counter()
-print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
-      f"seeds {seeds}; RNN/LSTM {epochs} epochs, {UNITS} units; "
-      f"ResNet width {width}, {resnet_epochs} epochs, seeds "
-      f"{resnet_seeds}; re-runs seeds {extra_seeds}, ResNet width "
-      f"{small_width}, {small_epochs} epochs; PSO {pso_particles} "
-      f"particles x {pso_iterations} rounds; "
-      f"window {WINDOW}, batch {BATCH_SIZE}")
+run = (f"seeds {seeds}; RNN/LSTM {epochs} epochs, {UNITS} units; "
+       f"ResNet width {width}, {resnet_epochs} epochs, seeds "
+       f"{resnet_seeds}; re-runs seeds {extra_seeds}, ResNet width "
+       f"{small_width}, {small_epochs} epochs; PSO {pso_particles} "
+       f"particles x {pso_iterations} rounds; "
+       f"window {WINDOW}, batch {BATCH_SIZE}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/04_resnet_lstm", backend=keras.backend.backend(),
+    details=run)))
 
 # %% [markdown]
 # ## Convolutions on a window of prices

@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -61,7 +61,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Code, display
+from IPython.display import Code, Markdown, display
 
 from stocklearn import (
     baselines,
@@ -119,7 +119,10 @@ windows = (tuple(WINDOWS) if WINDOWS is not None
            else profile.pick(fast=(5, 20), full=ding["windows"]))
 window_epochs = WINDOW_EPOCHS or EPOCHS or profile.pick(fast=2, full=10)
 chapter_start = time.perf_counter()
-print(f"profile {profile.name}, Keras backend {keras.backend.backend()}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/05_associated_net",
+    backend=keras.backend.backend(),
+    details=f"seeds {seeds}, {epochs} epochs")))
 print(f"reproduction: {codes}, seeds {seeds}, {epochs} epochs (the "
       f"paper's loss curves: {ding['curve_epochs']}), window "
       f"{WINDOW}, units {UNITS}, dropout {DROPOUT}, batch {BATCH_SIZE}")

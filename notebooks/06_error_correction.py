@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -57,7 +57,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Code, display
+from IPython.display import Code, Markdown, display
 
 from stocklearn import (
     baselines,
@@ -109,10 +109,12 @@ nn1_epochs = EPOCHS or profile.pick(fast=6, full=30)  # ASSUMPTION
 nn2_epochs = EPOCHS or profile.pick(fast=6, full=20)  # ASSUMPTION
 best_epochs = EPOCHS or profile.pick(fast=6, full=30)
 chapter_start = time.perf_counter()
-print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
-      f"{len(seeds)} seeds, networks {kinds}; NN1 {nn1_epochs} epochs, "
-      f"NN2 {nn2_epochs} epochs, batch {BATCH_SIZE}, {UNITS} units; "
-      f"grid executor {GRID_EXECUTOR or 'in-process'}")
+run = (f"{len(seeds)} seeds, networks {kinds}; NN1 {nn1_epochs} epochs, "
+       f"NN2 {nn2_epochs} epochs, batch {BATCH_SIZE}, {UNITS} units; "
+       f"grid executor {GRID_EXECUTOR or 'in-process'}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/06_error_correction",
+    backend=keras.backend.backend(), details=run)))
 
 # %% [markdown]
 # ## The idea

@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %%
+# %% tags=["remove-cell"]
 # Colab only: install the course package (Binder and local runs have it).
 import subprocess
 import sys
@@ -64,7 +64,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-from IPython.display import Code, display
+from IPython.display import Code, Markdown, display
 from scipy import stats
 
 from stocklearn import (
@@ -121,11 +121,13 @@ horizons = tuple(sorted(HORIZONS or profile.pick(
     fast=(1, 5, 20), full=(1, 2, 5, 10, 20))))
 BATCH = 128
 chapter_start = time.perf_counter()
-print(f"profile {profile.name}, Keras backend {keras.backend.backend()}: "
-      f"seeds {seeds}, at most {epochs} epochs (patience {patience}), "
-      f"LSTM units {units}, window {WINDOW}, refit every {step} days on "
-      f"the last {TRAIN_ROWS}; {noise_draws} noise draws; horizons "
-      f"{horizons}")
+run = (f"seeds {seeds}, at most {epochs} epochs (patience {patience}), "
+       f"LSTM units {units}, window {WINDOW}, refit every {step} days "
+       f"on the last {TRAIN_ROWS}; {noise_draws} noise draws; horizons "
+       f"{horizons}")
+display(Markdown(settings.run_note(
+    profile, "notebooks/07_forecasts_to_decisions",
+    backend=keras.backend.backend(), details=run)))
 
 # %% [markdown]
 # ## Walk-forward evaluation

@@ -6,6 +6,8 @@
   the only two functions of the package that read an environment variable.
 * :func:`set_seed` is the one place that seeds Python, NumPy and, once Keras
   is loaded, the Keras backend.
+* :func:`run_note` is the line at the top of every page that says which run
+  the page shows.
 
 Nothing here imports Keras or TensorFlow, so a chapter that does not train
 never loads them.
@@ -25,6 +27,8 @@ import numpy as np
 PROFILE_ENV = "STOCKLEARN_PROFILE"
 RESULTS_ENV = "STOCKLEARN_RESULTS"
 DEFAULT_RESULTS_DIR = Path("~/.cache/stocklearn/results")
+PUBLISHED_BOOK = "https://stocklearn.github.io/stocklearn/"
+"""The published book, built in the ``full`` profile."""
 
 
 @dataclass(frozen=True)
@@ -112,3 +116,39 @@ def set_seed(seed: int) -> None:
         from stocklearn.backend import seed_backend
 
         seed_backend(seed)
+
+
+def run_note(profile: Profile, page: str, *, backend: str | None, details: str = "") -> str:
+    """The line at the top of a page that says which run produced it (Markdown).
+
+    Parameters
+    ----------
+    profile : Profile
+        The page's profile.
+    page : str
+        The page's path in the book without suffix, e.g.
+        ``"notebooks/03_rnn_lstm_gru"`` (for the link to the published page).
+    backend : str or None
+        The Keras backend the page's networks ran on; None for a page that
+        trains no network.
+    details : str, optional
+        The run's sizes: seeds, epochs, windows.
+
+    Returns
+    -------
+    str
+        One paragraph of Markdown; in the ``fast`` profile it says that the
+        networks train briefly, so the page's verdicts are a demonstration,
+        and links the published page (``full`` profile).
+    """
+    engine = ("trains no network" if backend is None
+              else f"Keras backend `{backend}`")
+    text = f"**Run shown on this page:** profile `{profile.name}`, {engine}"
+    text += f"; {details}." if details else "."
+    if profile.name == "fast" and backend is not None:
+        text += (" In the `fast` profile the networks train briefly, so the "
+                 "numbers and verdicts on this page demonstrate the method; "
+                 "they are not the course's findings. The "
+                 f"[published book]({PUBLISHED_BOOK}{page}.html) shows this "
+                 "page in the `full` profile.")
+    return text

@@ -10,6 +10,7 @@ import pytest
 from conftest import NETWORK_MODULES
 
 import stocklearn
+from stocklearn import settings
 from stocklearn.settings import Profile, get_profile, set_seed
 
 
@@ -66,3 +67,15 @@ def test_modules_that_build_no_network_import_with_the_backend_blocked():
         "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_run_note_says_which_run_and_links_the_full_book_in_fast():
+    fast, full = settings.get_profile("fast"), settings.get_profile("full")
+    note = settings.run_note(fast, "notebooks/03_rnn_lstm_gru", backend="jax",
+                             details="seeds (0, 1), 15 epochs")
+    assert note.startswith("**Run shown on this page:** profile `fast`, Keras backend `jax`")
+    assert "seeds (0, 1), 15 epochs" in note and "demonstrate" in note
+    assert f"({settings.PUBLISHED_BOOK}notebooks/03_rnn_lstm_gru.html)" in note
+    assert "demonstrate" not in settings.run_note(full, "x", backend="tensorflow")
+    assert "trains no network" in settings.run_note(fast, "notebooks/01_data", backend=None)
+    assert "demonstrate" not in settings.run_note(fast, "notebooks/01_data", backend=None)
