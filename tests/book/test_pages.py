@@ -199,13 +199,16 @@ def test_chapter_pages_offer_their_notebook(name):
 @pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("notebooks/")]
                          + ["book/verdict.html"])
 def test_page_says_which_run_it_shows_above_its_first_section(page, server, name):
-    """The run note (settings.run_note) is on the page, before the first section, and the
-    Colab install cell (still in the notebook) is not."""
+    """The run note (settings.run_note) is on the page, before a chapter's first section
+    and above the verdict table, and the Colab install cell (still in the notebook) is
+    not."""
     _open(page, server, name)
     text = page.locator("article").inner_text()
     assert "Run shown on this page: profile" in text, f"{name}: no run note"
-    first_section = page.locator("article section section h2").first
-    if first_section.count():
-        assert text.index("Run shown on this page") < text.index(
-            first_section.inner_text()), f"{name}: the run note comes after the first section"
+    first = page.locator("article table" if name == "book/verdict.html"
+                         else "article section section h2").first
+    if first.count():
+        head = first.inner_text().strip().splitlines()[0]
+        assert text.index("Run shown on this page") < text.index(head), \
+            f"{name}: the run note comes after {head!r}"
     assert "Colab only: install" not in text, f"{name}: the Colab install cell is shown"
