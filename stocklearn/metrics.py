@@ -1,10 +1,16 @@
-"""Forecast errors in price units, and a test of whether two forecasts really differ.
+"""Forecast errors in price units, and tests of whether two forecasts really differ.
 
 All functions take numpy arrays (or anything :func:`numpy.asarray` accepts)
 of prices. Arrays must have the same shape and hold no NaN or infinity; 2-D
 arrays (several targets, one column each) are allowed by the point metrics,
 which then average over every cell. :func:`evaluate` gathers the usual table
 row for one 1-D forecast.
+
+The tests: :func:`diebold_mariano` (equal accuracy, with the Newey-West
+:func:`long_run_variance` over :func:`newey_west_lags` lags),
+:func:`clark_west` (a model against a simpler one it nests, such as
+persistence), :func:`detectable_gain` (the power behind a "no better"), and
+:func:`holm` (p-values adjusted for the number of tests on a page).
 """
 
 from __future__ import annotations
