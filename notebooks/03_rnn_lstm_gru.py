@@ -418,7 +418,7 @@ def lu_test_scores(key):
                                     nested=("model",) if nests else ())
 
 
-# p-value columns named so that tables.format_table shows them as p-values
+# shorter headers for the tests against the linear baseline and Holm's
 P_LABELS = {"DM p linear": "vs linear: DM p", "DM p adj": "Holm: DM p",
             "CW p adj": "Holm: CW p"}
 # a score table's ensemble and per-seed columns, each labelled
