@@ -209,6 +209,18 @@ def adjust(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _read(folder: Path) -> pd.DataFrame:
+    """The result files of one folder as one adjusted table (empty when there are none)."""
+    files = sorted(folder.glob("*.csv")) if folder.exists() else []
+    if not files:
+        return adjust(pd.DataFrame(columns=COLUMNS))
+    rows = pd.concat([pd.read_csv(f).reindex(columns=COLUMNS) for f in files],
+                     ignore_index=True)
+    rows["finding"] = rows["finding"].fillna(False).astype(bool)
+    rows["cut"] = rows["cut"].fillna("")
+    return adjust(rows)
+
+
 def load(profile: str | None = None) -> pd.DataFrame:
     """Every chapter's saved rows for one profile, with adjusted p-values and verdicts.
 
@@ -224,12 +236,82 @@ def load(profile: str | None = None) -> pd.DataFrame:
         loaded form the family that is adjusted), chapters in order; empty
         when no chapter has run yet in this profile.
     """
-    folder = results_dir() / get_profile(profile).name
-    files = sorted(folder.glob("*.csv")) if folder.exists() else []
+    return _read(results_dir() / get_profile(profile).name)
+
+
+# --------------------------------------------------------------------------- recorded runs
+RECORDED = Path(__file__).with_name("recorded")
+"""The package's copy of one recorded run per profile: ``recorded/<profile>/*.csv`` and
+``run.json`` (profile, backend, commit, date)."""
+
+
+def record(source: Path, *, profile: str, backend: str, commit: str,
+           date: str | None = None, target: Path | None = None) -> Path:
+    """Keep a run's result files, with where they came from, as the recorded run of a profile.
+
+    The fast build shows the recorded ``full`` run beside its own rows (the
+    verdict page, chapter 6), so that a reader of the fast pages sees what
+    the papers' settings give without typing a number by hand.
+
+    Parameters
+    ----------
+    source : Path
+        A results folder (:func:`stocklearn.settings.results_dir`) that holds
+        ``<profile>/*.csv`` from one run of every chapter.
+    profile, backend, commit : str
+        The run's profile, Keras backend and the commit it ran.
+    date : str, optional
+        The day of the run (ISO); default today.
+    target : Path, optional
+        Where to keep it; default :data:`RECORDED`.
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
+    import datetime
+    import json
+    import shutil
+
+    files = sorted((Path(source) / profile).glob("*.csv"))
     if not files:
-        return adjust(pd.DataFrame(columns=COLUMNS))
-    rows = pd.concat([pd.read_csv(f).reindex(columns=COLUMNS) for f in files],
-                     ignore_index=True)
-    rows["finding"] = rows["finding"].fillna(False).astype(bool)
-    rows["cut"] = rows["cut"].fillna("")
-    return adjust(rows)
+        raise FileNotFoundError(f"no result files in {Path(source) / profile}")
+    folder = (RECORDED if target is None else Path(target)) / profile
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for f in files:
+        shutil.copy(f, folder / f.name)
+    run = {"profile": profile, "backend": backend, "commit": commit,
+           "date": date or datetime.date.today().isoformat(),
+           "chapters": [f.stem for f in files]}
+    (folder / "run.json").write_text(json.dumps(run, indent=1) + "\n")
+    return folder
+
+
+def recorded(profile: str = "full", *, source: Path | None = None) -> pd.DataFrame:
+    """The recorded run of a profile (:func:`record`), adjusted as :func:`load` does.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`load`; ``.attrs["run"]`` holds the run's profile, backend,
+        commit and date. Empty (with ``attrs["run"]`` empty) when none is kept.
+    """
+    import json
+
+    folder = (RECORDED if source is None else Path(source)) / profile
+    rows = _read(folder)
+    meta = folder / "run.json"
+    rows.attrs["run"] = json.loads(meta.read_text()) if meta.exists() else {}
+    return rows
+
+
+def recorded_note(rows: pd.DataFrame) -> str:
+    """Where a recorded run's rows come from, in a few words ("full profile, JAX, ...")."""
+    run = rows.attrs.get("run") or {}
+    if not run:
+        return "no recorded run"
+    return (f"recorded {run['profile']} profile run of {run['date']} on "
+            f"{run['backend']}, commit {run['commit'][:7]}")
