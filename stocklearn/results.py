@@ -315,3 +315,43 @@ def recorded_note(rows: pd.DataFrame) -> str:
         return "no recorded run"
     return (f"recorded {run['profile']} profile run of {run['date']} on "
             f"{run['backend']}, commit {run['commit'][:7]}")
+
+
+def beside_recorded(chapter: str, profile: str | None = None, *,
+                    recorded_profile: str = "full") -> pd.DataFrame:
+    """A chapter's rows of this run beside the same rows of a recorded run.
+
+    Call it after :func:`save`: it reads the rows this run just saved and
+    the recorded run's rows of the same chapter (:func:`recorded`), so that
+    a page built with the ``fast`` profile shows what the papers' settings
+    gave, with the recorded run's verdict (adjusted over its whole verdict
+    page, as that page showed it).
+
+    Parameters
+    ----------
+    chapter : str
+        The notebook's name, e.g. ``"06_error_correction"``.
+    profile : str, optional
+        This run's profile (default as :func:`~stocklearn.settings.get_profile`).
+    recorded_profile : str, default "full"
+
+    Returns
+    -------
+    DataFrame
+        Indexed by experiment and metric: ``this run``, ``recorded``,
+        ``persistence`` and ``recorded verdict``; ``.attrs["note"]`` says
+        which run was recorded (:func:`recorded_note`). Rows the recorded run
+        lacks have NaN there.
+    """
+    now = pd.read_csv(_path(chapter, profile))
+    kept = recorded(recorded_profile)
+    kept = kept[kept["chapter"] == chapter]
+    keys = ["experiment", "metric"]
+    out = now[keys + ["ours", "persistence"]].merge(
+        kept[keys + ["ours", "against persistence"]], on=keys, how="left",
+        suffixes=("", " recorded"))
+    out = out.rename(columns={"ours": "this run", "ours recorded": "recorded",
+                              "against persistence": "recorded verdict"})
+    out = out.set_index(keys)[["this run", "recorded", "persistence", "recorded verdict"]]
+    out.attrs["note"] = recorded_note(kept)
+    return out
