@@ -318,7 +318,7 @@ def recorded_note(rows: pd.DataFrame) -> str:
 
 
 def beside_recorded(chapter: str, profile: str | None = None, *,
-                    recorded_profile: str = "full") -> pd.DataFrame:
+                    recorded_profile: str = "full", source: Path | None = None) -> pd.DataFrame:
     """A chapter's rows of this run beside the same rows of a recorded run.
 
     Call it after :func:`save`: it reads the rows this run just saved and
@@ -334,6 +334,8 @@ def beside_recorded(chapter: str, profile: str | None = None, *,
     profile : str, optional
         This run's profile (default as :func:`~stocklearn.settings.get_profile`).
     recorded_profile : str, default "full"
+    source : Path, optional
+        Where the recorded runs are kept; default :data:`RECORDED`.
 
     Returns
     -------
@@ -344,7 +346,8 @@ def beside_recorded(chapter: str, profile: str | None = None, *,
         lacks have NaN there.
     """
     now = pd.read_csv(_path(chapter, profile))
-    kept = recorded(recorded_profile)
+    kept = recorded(recorded_profile, source=source)
+    note = recorded_note(kept)
     kept = kept[kept["chapter"] == chapter]
     keys = ["experiment", "metric"]
     out = now[keys + ["ours", "persistence"]].merge(
@@ -353,5 +356,5 @@ def beside_recorded(chapter: str, profile: str | None = None, *,
     out = out.rename(columns={"ours": "this run", "ours recorded": "recorded",
                               "against persistence": "recorded verdict"})
     out = out.set_index(keys)[["this run", "recorded", "persistence", "recorded verdict"]]
-    out.attrs["note"] = recorded_note(kept)
+    out.attrs["note"] = note
     return out

@@ -1,7 +1,7 @@
 """Every number in a chapter's prose comes from its run, from a paper, or is a fixed fact.
 
 :func:`unglued_numbers` reads the markdown cells of every chapter source
-(``notebooks/NAME.py``) and of the book's executed pages, and lists each
+(``notebooks/NAME.py``) and of the book's other pages (``book/*.md``), and lists each
 number that is neither glued (``{glue:text}`name```, filled in from the run
 that builds the page) nor allowed: a number the reproduced papers report or
 state (``stocklearn.papers``), a fixed fact of the text (a year or a date, a
@@ -26,7 +26,7 @@ import pytest
 from stocklearn import papers, prose
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = sorted(ROOT.glob("notebooks/[0-9]*.py")) + [ROOT / "book" / "verdict.md"]
+PAGES = sorted(ROOT.glob("notebooks/[0-9]*.py")) + sorted(ROOT.glob("book/*.md"))
 
 ALLOWED: dict[str, str] = {
     "5 %": "the significance level of every test",
@@ -67,7 +67,8 @@ _STRIP = re.compile(
     r"|\b(?:19|20)\d\d(?:-\d\d){0,2}\b"  # years and dates
     r"|\b\d{6}\.[A-Z]{2}\b"            # tickers (600000.SH)
     r"|\b(?:CSI|SSE|S&P|NASDAQ|ResNet|MA|AR|ARMA|ARIMA|GARCH|GJR-GARCH)[ -]?\(?[\d,]+\)?"
-    r"|\b\d+[:x]\d+\b",                # times (9:30), splits (4:1), sizes (2x2)
+    r"|\b\d+[:x]\d+\b"                 # times (9:30), splits (4:1), sizes (2x2)
+    r"|\bPython \d+\.\d+",              # versions
     re.S | re.M)
 _NUMBER = re.compile(r"(?<![\w.\-])\d+(?: \d{3})*(?:\.\d+)?(?: ?%)?(?![\w])")
 

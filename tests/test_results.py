@@ -91,3 +91,41 @@ def test_a_paper_comparison_table_is_saved_as_it_is():
     row = results.load("fast").iloc[0]
     assert (row["experiment"], row["metric"], row["note"]) == ("CSI 300 / LSTM", "RMSE",
                                                                "test rows")
+
+
+def test_a_recorded_run_is_kept_with_its_origin_and_shown_beside_this_run(tmp_path):
+    rows = pd.DataFrame({"experiment": ["a", "b"], "metric": "RMSE", "ours": [1.0, 3.0],
+                         "persistence": 2.0, "DM p": [0.001, 0.5], "seeds": 2})
+    results.save("09_demo", rows, profile="full")
+    kept = results.record(tmp_path, profile="full",
+                          backend="jax", commit="0123456789abcdef", date="2026-12-06",
+                          target=tmp_path / "kept")
+    assert sorted(p.name for p in kept.iterdir()) == ["09_demo.csv", "run.json"]
+    recorded = results.recorded("full", source=tmp_path / "kept")
+    assert recorded.attrs["run"]["commit"] == "0123456789abcdef"
+    assert list(recorded["against persistence"]) == ["beats persistence",
+                                                     "no better than persistence"]
+    assert results.recorded_note(recorded) == (
+        "recorded full profile run of 2026-12-06 on jax, commit 0123456")
+    # this (fast) run: row b better, a new row c the recorded run lacks
+    now = pd.DataFrame({"experiment": ["a", "b", "c"], "metric": "RMSE",
+                        "ours": [2.5, 1.5, 1.0], "persistence": 2.0})
+    results.save("09_demo", now, profile="fast")
+    beside = results.beside_recorded("09_demo", "fast", source=tmp_path / "kept")
+    assert list(beside.columns) == ["this run", "recorded", "persistence",
+                                    "recorded verdict"]
+    assert beside.loc[("a", "RMSE"), "recorded"] == 1.0
+    assert beside.loc[("a", "RMSE"), "this run"] == 2.5
+    assert np.isnan(beside.loc[("c", "RMSE"), "recorded"])
+    assert beside.attrs["note"].startswith("recorded full profile run")
+    with pytest.raises(FileNotFoundError, match="no result files"):
+        results.record(tmp_path / "empty", profile="full", backend="jax", commit="x")
+
+
+def test_the_package_keeps_a_recorded_full_run_of_every_reproducing_chapter():
+    kept = results.recorded("full")
+    run = kept.attrs["run"]
+    assert run["profile"] == "full" and run["backend"] and len(run["commit"]) == 40
+    assert set(kept["chapter"]) == {"03_rnn_lstm_gru", "04_resnet_lstm", "05_associated_net",
+                                    "06_error_correction", "07_forecasts_to_decisions"}
+    assert np.isfinite(kept["ours"].to_numpy(float)).all()
