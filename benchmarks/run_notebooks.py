@@ -9,6 +9,10 @@ process tree (papermill plus its kernel) is sampled every 0.2 s. Results go to
 ``benchmarks/results/notebooks_<profile>.csv`` (one row per chapter and Keras
 backend, replaced on re-run), which the book's execution-time page shows.
 ``--keep DIR`` keeps the executed notebooks (to compare their tables).
+``--record`` (every chapter, a clean checkout) keeps the run's result rows in
+the package as the profile's recorded run (``stocklearn/recorded/<profile>``,
+:func:`stocklearn.results.record`), with the commit, backend and date: what
+the ``fast`` build shows beside its own verdicts.
 """
 
 from __future__ import annotations
@@ -43,9 +47,16 @@ def _tree_rss(proc: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_one(notebook: Path, profile: str, backend: str, keep: Path | None = None) -> dict:
-    """Execute one notebook with papermill; return its wall time and peak memory."""
+def run_one(notebook: Path, profile: str, backend: str, keep: Path | None = None,
+            results: Path | None = None) -> dict:
+    """Execute one notebook with papermill; return its wall time and peak memory.
+
+    ``results`` is the folder the chapters save their result rows in
+    (``STOCKLEARN_RESULTS``; default the user's).
+    """
     env = {**os.environ, "STOCKLEARN_PROFILE": profile, "KERAS_BACKEND": backend}
+    if results is not None:
+        env["STOCKLEARN_RESULTS"] = str(results)
     with tempfile.TemporaryDirectory() as tmp:
         out = (keep or Path(tmp)) / notebook.name
         cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
@@ -82,7 +93,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", default="tensorflow", choices=["tensorflow", "jax", "torch"])
     parser.add_argument("--only", nargs="*", help="chapter stems to run (default: all)")
     parser.add_argument("--keep", type=Path, help="folder to keep the executed notebooks in")
+    parser.add_argument("--record", action="store_true",
+                        help="keep the run's result rows as the profile's recorded run")
     args = parser.parse_args(argv)
+    commit = None
+    if args.record:
+        if args.only:
+            parser.error("--record needs a run of every chapter (no --only)")
+        git = ["git", "-C", str(ROOT)]
+        if subprocess.run(git + ["status", "--porcelain", "--", "notebooks", "stocklearn"],
+                          capture_output=True, text=True, check=True).stdout.strip():
+            parser.error("--record needs a clean checkout of notebooks/ and stocklearn/")
+        commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+    saved = Path(tempfile.mkdtemp(prefix="stocklearn-results-")) if args.record else None
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -92,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     out = RESULTS / f"notebooks_{args.profile}.csv"
     table = pd.read_csv(out) if out.exists() else pd.DataFrame()
     for nb in notebooks:
-        row = run_one(nb, args.profile, args.backend, args.keep)
+        row = run_one(nb, args.profile, args.backend, args.keep, saved)
         print(", ".join(f"{k}={v}" for k, v in row.items()), flush=True)
         if len(table):
             if "backend" not in table.columns:  # rows from before backends were recorded
@@ -101,6 +125,12 @@ def main(argv: list[str] | None = None) -> None:
                           | (table["backend"] != row["backend"])]
         table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
         table.sort_values(["chapter", "backend"]).to_csv(out, index=False)
+    if args.record:
+        sys.path.insert(0, str(ROOT))
+        from stocklearn.results import record
+
+        kept = record(saved, profile=args.profile, backend=args.backend, commit=commit)
+        print(f"recorded the run's result rows (commit {commit[:7]}) in {kept}")
 
 
 if __name__ == "__main__":
