@@ -49,7 +49,16 @@ from scipy import stats
 from statsmodels.graphics.gofplots import qqplot
 from statsmodels.tsa.stattools import acf
 
-from stocklearn import checks, data, fetch, papers, plots, prep, settings
+from stocklearn import (
+    checks,
+    data,
+    fetch,
+    papers,
+    plots,
+    prep,
+    prose,
+    settings,
+)
 
 plots.set_style()  # the course's figure style, also for the one-off figures
 
@@ -115,14 +124,30 @@ df.tail()
 
 # %%
 display(df.dtypes)
+with_amount = [name for name in catalogue.index
+               if "amount" in data.load(name).columns]
+print("data sets with an amount column:", ", ".join(with_amount))
+checks.claim((catalogue.loc[with_amount, "market"] == "CN").all(),
+             "amount (some Chinese series only)")
+sp = data.load("sp500")
+close_only = (sp[["open", "high", "low"]].eq(sp["close"], axis=0).all(axis=1)
+              & sp["volume"].eq(0))
+first_bar = close_only.idxmin()  # the first day with a range or a volume
+last_close_only = sp.index[sp.index < first_bar][-1]
+print("S&P 500: open = high = low = close and volume 0 on every day from "
+      f"{sp.index[0]:%Y-%m-%d} to {last_close_only:%Y-%m-%d}")
+checks.claim(last_close_only - sp.index[0] > pd.Timedelta(days=20 * 365),
+             "the early decades of the S&P 500 file have only closing "
+             "prices (open = high = low = close) and zero volume")
 
 # %% [markdown]
-# Note the units: `volume` is in shares, and `amount` (Chinese series only) is
-# the traded value in yuan. Volume definitions differ between vendors and
-# between markets, so treat volume as a rough signal, not as an exact
-# quantity. Old data have their own caveats, listed in `PROVENANCE.md`: the
-# early decades of the S&P 500 file, for example, have only closing prices
-# (open = high = low = close) and zero volume.
+# Note the units: `volume` is in shares, and `amount` (some Chinese series
+# only, listed above) is the traded value in yuan. Volume definitions differ
+# between vendors and between markets, so treat volume as a rough signal, not
+# as an exact quantity. Old data have their own caveats, listed in
+# `PROVENANCE.md`: the early decades of the S&P 500 file, for example, have
+# only closing prices (open = high = low = close) and zero volume, as the last
+# line above shows.
 
 # %% [markdown]
 # ## What broken data look like
@@ -147,11 +172,17 @@ typo = sample.copy()
 # a slipped decimal point:
 typo.loc[typo.index[3], "close"] = typo["high"].iloc[3] * 10
 
+rejected = {}
 for label, frame in [("newest first", newest_first), ("typo", typo)]:
     try:
         data.validate_ohlcv(frame)
     except data.DataError as err:
+        rejected[label] = str(err)
         print(f"{label}: {type(err).__name__}\n{err}\n")
+checks.claim(list(rejected) == ["newest first", "typo"]
+             and f"{typo.index[3]:%Y-%m-%d}" in rejected["typo"],
+             "the loader raises a DataError whose message names the problem "
+             "and the first offending dates")
 
 # %% [markdown]
 # The error type is a subclass of `DataError` (itself a `ValueError`), so one
@@ -163,6 +194,9 @@ try:
     data.load("csi3000")
 except data.DataError as err:
     print(f"{type(err).__name__}: {err}")
+    checks.claim(issubclass(data.DataError, ValueError)
+                 and "did you mean 'csi300'" in str(err).lower(),
+                 "unknown data set names raise one too, with a suggestion")
 
 # %% [markdown]
 # ## Price and volume
@@ -217,6 +251,17 @@ fig, ax = plt.subplots(figsize=(10, 3))
 ax.plot(lr.index, lr, lw=0.5)
 ax.set(title=f"Daily log returns, {meta.description}", ylabel="log return")
 plt.show()
+halves = np.array_split(lr.to_numpy(), 2)
+calm, agitated = lr.rolling(21).std().quantile([0.05, 0.95])
+print(f"mean {lr.mean():+.5f} per day (halves: "
+      f"{halves[0].mean():+.5f}, {halves[1].mean():+.5f}), "
+      f"std {lr.std():.5f}")
+print(f"21-day std: {calm:.4f} or less in the calmest 5 % of windows, "
+      f"{agitated:.4f} or more in the most agitated 5 %")
+checks.claim(max(abs(h.mean()) for h in halves) < 0.1 * lr.std(),
+             "it moves around zero, with no trend")
+checks.claim(agitated > 2 * calm,
+             "it shows calm stretches and agitated stretches")
 
 # %% [markdown]
 # The return series looks completely different from the price: it moves around
@@ -253,11 +298,24 @@ qqplot(lr, line="s", ax=ax2, markersize=2)
 ax2.set(title="QQ plot against the normal")
 plt.tight_layout()
 plt.show()
+middle = ((lr - mu).abs() < 0.5 * sigma).mean()
+q_low, q_high = ((lr - mu) / sigma).quantile([0.001, 0.999])
+print(f"days within 0.5 std of the mean: {middle:.1%} "
+      f"(normal: {1 - 2 * stats.norm.sf(0.5):.1%})")
+print(f"0.1 % and 99.9 % quantiles: {q_low:+.2f} and {q_high:+.2f} std "
+      f"(normal: {stats.norm.ppf(0.001):+.2f} and "
+      f"{stats.norm.ppf(0.999):+.2f})")
+checks.claim(middle > 1 - 2 * stats.norm.sf(0.5),
+             "the histogram is taller and narrower in the middle than the "
+             "normal curve")
+checks.claim(q_low < stats.norm.ppf(0.001) and q_high > stats.norm.ppf(0.999),
+             "the extreme quantiles of the data lie further out than the "
+             "normal's, at both ends")
 
 # %% [markdown]
 # The histogram is taller and narrower in the middle than the normal curve,
 # and the QQ plot bends away from the straight line at both ends: the extreme
-# quantiles of the data lie much further out than the normal's. Two numbers
+# quantiles of the data lie further out than the normal's. Two numbers
 # summarise this. The **excess kurtosis**
 #
 # $$
@@ -281,13 +339,28 @@ print(f"{len(lr)} daily log returns, "
       f"skewness {stats.skew(lr):+.2f}")
 print(f"share of days beyond 4 std: {(z.abs() > 4).mean():.3%} "
       f"(normal: {2 * stats.norm.sf(4):.4%})")
+squares = lr ** 2
+top_share = squares.nlargest(max(1, len(lr) // 100)).sum() / squares.sum()
+print(f"the largest 1 % of squared returns: {top_share:.0%} of their sum")
+prose.glue("kurtosis", stats.kurtosis(lr))
+prose.glue("tail_ratio_4", tails.loc["|z| > 4", "observed / expected"])
+prose.glue("top_share", top_share)
+checks.claim(tails.loc["|z| > 4", "observed / expected"] > 5,
+             "extreme days are many times more frequent than under the "
+             "normal distribution")
+checks.claim(top_share > 0.1, "a loss that squares errors gives a handful of "
+             "days a large weight")
 tails.round(1)
 
 # %% [markdown]
 # Extreme days are many times more frequent than under the normal
-# distribution. For a forecaster this has two consequences. A loss that
-# squares errors (MSE, RMSE) is dominated by a handful of days, so two models
-# can swap places depending on whether a crash falls in the test period. And a
+# distribution: here {glue:text}`tail_ratio_4:.0f` times as many days lie
+# beyond four standard deviations as it predicts, and the excess kurtosis is
+# {glue:text}`kurtosis:.1f` instead of 0. For a forecaster this has two
+# consequences. A loss that squares errors (MSE, RMSE) gives a handful of days
+# a large weight (the largest 1 % of the squared daily returns above make up
+# {glue:text}`top_share:.0%` of their sum), so two models can swap places
+# depending on whether a crash falls in the test period. And a
 # test period of a few hundred calm days says little about how a model behaves
 # on the rare violent ones.
 #
@@ -322,6 +395,18 @@ plt.show()
 print(f"lag 1: returns {acf_r[0]:+.3f}, absolute returns {acf_abs[0]:+.3f}")
 print(f"mean over lags 1-{nlags}: returns {acf_r.mean():+.3f}, "
       f"absolute returns {acf_abs.mean():+.3f} (band ±{band:.3f})")
+moves = lr[lr != 0]
+same_sign = (np.sign(moves) == np.sign(moves.shift())).iloc[1:].mean()
+inside = np.flatnonzero(acf_abs <= band)
+above_to = inside[0] if len(inside) else nlags  # lags 1..above_to: above
+print(f"largest |autocorrelation| of returns: {np.abs(acf_r).max():.3f}; "
+      f"{same_sign:.1%} of the days move in the direction of the day before")
+print(f"absolute returns: above the band at every lag from 1 to {above_to}")
+checks.claim(np.abs(acf_r).max() < 0.1 and abs(same_sign - 0.5) < 0.05,
+             "the returns themselves are barely correlated with their own "
+             "past: today's return tells you almost nothing about the sign "
+             "of tomorrow's")
+checks.claim(above_to >= 20, "their size is persistent for weeks")
 
 # %% [markdown]
 # The returns themselves are barely correlated with their own past: knowing
@@ -401,7 +486,16 @@ print(f"return on {event['date']}: "
       f"raw {raw_move:+.2%} ({raw_move / before.std():+.1f} std), "
       f"adjusted {adj_move:+.2%} ({adj_move / before.std():+.1f} std)")
 print("days in that year with a raw fall at least as large: "
-      f"{(before <= raw_move).sum()}")
+      f"{(before <= raw_move).sum()}, an adjusted one: "
+      f"{(before <= adj_move).sum()} of {len(before)}")
+checks.claim(info["prices"] == "raw", "the bundled A-share stocks hold raw "
+             "prices")
+checks.claim((before <= raw_move).mean() < 0.02,
+             "in raw prices the ex-dividend day is among the worst days of "
+             "the year for this stock")
+checks.claim(adj_move < 0 and (before <= adj_move).mean() > 0.05
+             and abs(adj_move) < 2 * before.std(),
+             "in adjusted prices it is an ordinary down day")
 
 fig, ax = plt.subplots(figsize=(10, 3.5))
 window = slice("2020-06-15", "2020-08-14")
@@ -436,6 +530,12 @@ print(catalogue.loc[["spdb_600000", "aapl"], ["prices", "vendor"]])
 first = data.load("aapl").iloc[0]
 print(f"\nfirst adjusted AAPL close ({first.name:%Y-%m-%d}): "
       f"{first['close']:.4f} USD")
+# a 4-for-1 split in a raw series is a return of -75 %
+checks.claim((prep.returns(aapl["close"]).dropna() > -0.5).all(),
+             "the adjusted series shows no trace of the split")
+# Apple went public at 22 USD a share and never traded below 1 USD
+checks.claim(first["close"] < 1, "the first adjusted close is a price at "
+             "which no share ever traded")
 
 # %% [markdown]
 # The first adjusted close is a price at which no share ever traded: every
@@ -575,8 +675,8 @@ comparison.round(2)
 
 # %%
 csi_diff = comparison.loc[("CSI 300", "ours - paper")].abs()
-assert (csi_diff < 0.005).all(), \
-    f"CSI 300 does not match the paper: {csi_diff.to_dict()}"
+checks.claim((csi_diff < 0.005).all(),
+             "the CSI 300 matches to the last printed digit")
 print("CSI 300, 2014-12-08 to 2024-06-11: "
       "all five statistics match the paper exactly.")
 ndx_diff = comparison.loc[("NASDAQ", "ours - paper")]
@@ -588,6 +688,23 @@ stated = ours.loc["NASDAQ-100 from 2014-12-08 (stated start)", "count"]
 print(f"NASDAQ-100 over the stated window: {stated:.0f} rows, "
       f"{paper.loc['NASDAQ', 'count'] - stated:.0f} fewer than "
       "the paper's count")
+ndx_start = pd.Timestamp(lu["series"]["NASDAQ"][1])
+counted = data.load("nasdaq100", end=lu["end"]).index[
+    -int(paper.loc["NASDAQ", "count"])]
+exact = ndx_diff[["count", "min", "max"]].abs() < 0.005
+small = ndx_diff[["mean", "std"]].abs().between(0.005, 1)
+checks.claim(stated < paper.loc["NASDAQ", "count"],
+             "over the stated window the NASDAQ-100 has fewer rows than the "
+             "table reports")
+checks.claim(counted == ndx_start and exact.all(),
+             "counting back from 2024-06-11, the paper's row count is "
+             "reached on 2014-11-21, and with that start the count, minimum "
+             "and maximum all match")
+checks.claim(small.all(), "the mean and standard deviation differ slightly "
+             "(a small fraction of an index point)")
+checks.claim(pd.Timedelta(days=10) <= pd.Timestamp(lu["start"]) - ndx_start
+             <= pd.Timedelta(days=21),
+             "starting about two weeks before the stated date")
 
 # %% [markdown]
 # The CSI 300 matches to the last printed digit, so for that index we can be
@@ -653,7 +770,25 @@ for ex_name in ["aapl", "csi300"]:
             "% days beyond 4 std": 100 * (z_rets.abs() > 4).mean(),
             "largest |z|": z_rets.abs().max(),
         }
-pd.DataFrame(tail_stats).T.astype({"days": int}).round(2)
+tail_table = pd.DataFrame(tail_stats).T.astype({"days": int})
+kurt = tail_table["excess kurtosis"]
+beyond = tail_table["% days beyond 4 std"]
+checks.claim((kurt["aapl"] > kurt["csi300"]).all(),
+             "Apple has the larger excess kurtosis in both windows")
+checks.claim(tail_table.loc[("aapl", "full"), "largest |z|"]
+             > 2 * tail_table.loc[("csi300", "full"), "largest |z|"]
+             and beyond[("aapl", "full")] < beyond[("csi300", "full")],
+             "over Apple's full history a handful of huge days dominate the "
+             "kurtosis, and fewer of Apple's days than of the index's lie "
+             "beyond four standard deviations")
+kurt_gap = kurt["aapl"] - kurt["csi300"]
+checks.claim(kurt_gap["last 10 years"] < kurt_gap["full"] / 2
+             and beyond[("aapl", "last 10 years")]
+             > beyond[("csi300", "last 10 years")],
+             "over the last ten years the kurtosis gap is much smaller, and "
+             "Apple has the larger share of days beyond four standard "
+             "deviations")
+tail_table.round(2)
 
 # %% [markdown]
 # A single stock is exposed to company news (earnings, lawsuits, product
@@ -697,6 +832,16 @@ ex_dividends = pd.DataFrame({
     "raw return (%)": [prep.returns(wly["close"]).loc[wly_day], raw_move],
     "adjusted return (%)": [prep.returns(wly_adj).loc[wly_day], adj_move],
 }, index=[f"Wuliangye {wly_event['date']}", f"SPDB {event['date']}"])
+wly_dividend = wly_event["prev_close"] - wly_event["reference_prev_close"]
+print(f"dividend per share: Wuliangye {wly_dividend:.2f} CNY "
+      f"(close before {wly_event['prev_close']:.2f}), SPDB {dividend:.2f} "
+      f"CNY (close before {event['prev_close']:.2f})")
+checks.claim(wly_dividend > dividend
+             and wly_event["prev_close"] > event["prev_close"]
+             and 1 - wly_f < 1 - factor,
+             "Wuliangye's dividend is large in yuan but small relative to "
+             "its high share price, so the jump in its raw series is a "
+             "smaller fraction of the price than SPDB's")
 (100 * ex_dividends).round(2)
 
 # %% [markdown]
@@ -741,6 +886,13 @@ by_start = pd.DataFrame({
 hits = ((by_start["mean"] - paper_mean).abs() < 0.005).sum()
 print(f"start dates whose mean is {paper_mean:.2f} to two decimals: "
       f"{hits} of {len(by_start)}")
+# the paper's mean lies between those of the start date and the next one
+around_start = by_start["mean"].iloc[[-n_paper, -n_paper + 1]] - paper_mean
+checks.claim(hits == 0 and around_start.prod() < 0
+             and 0.005 < abs(around_start.iloc[0]) < 1,
+             "its mean is close to, but not exactly, the paper's: the "
+             "paper's mean lies between those of two neighbouring start "
+             "dates, and no start date at all gives it to two decimals")
 by_start.iloc[-n_paper - 3:-n_paper + 4].round(2)
 
 # %% [markdown]
@@ -787,6 +939,12 @@ acf_shuffled = acf(shuffled.abs(), nlags=10, fft=True)[1:]
 print(f"excess kurtosis: original {stats.kurtosis(lr):.3f}, "
       f"shuffled {stats.kurtosis(shuffled):.3f}")
 print(f"autocorrelation of absolute returns (band ±{band:.3f}):")
+checks.claim(np.isclose(stats.kurtosis(shuffled), stats.kurtosis(lr))
+             and (acf_abs[:10] > band).all()
+             and np.abs(acf_shuffled).max() < 2 * band,
+             "the distribution is unchanged by shuffling, but the "
+             "autocorrelation of absolute returns disappears: what is left "
+             "is noise of the size of the band")
 pd.DataFrame({"original": acf_abs[:10], "shuffled": acf_shuffled},
              index=pd.Index(lags[:10], name="lag")).round(3)
 
