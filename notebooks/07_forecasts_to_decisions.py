@@ -1468,7 +1468,7 @@ tables.format_table(chapter_rows.set_index("experiment"),
 # %%
 beside = results.beside_recorded("07_forecasts_to_decisions",
                                  profile.name).droplevel("metric")
-print(f"RMSE; recorded: the {beside.attrs['note']}")
+print(f"RMSE of this run and of the {beside.attrs['note']}:")
 tables.format_table(beside)
 
 # %%
