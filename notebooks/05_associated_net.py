@@ -990,7 +990,7 @@ shown.index.name = "Assoc. Net, MAE"
 print(beside.attrs["note"])
 print(kind)
 if known.any():
-    print(f"this run's MAE is {times.min():.2g} to {times.max():.2g} times "
+    print(f"this run's MAE is {times.min():.1f} to {times.max():.1f} times "
           "the recorded run's")
 shown
 
