@@ -29,7 +29,8 @@ if "google.colab" in sys.modules:
 # Component indices.
 #
 # This chapter rebuilds the method, runs the paper's full grid (three first
-# networks times four second stages, over many seeds) on the paper's data
+# networks times four second stages, each over the profile's seeds, listed
+# at the top) on the paper's data
 # and split, and asks the questions the paper leaves open: which errors
 # should NN2 learn from, does the correction beat the naive forecast
 # "tomorrow's high = today's high", and is it more than the spread between
@@ -61,6 +62,7 @@ from IPython.display import Code, Markdown, display
 
 from stocklearn import (
     baselines,
+    checks,
     data,
     error_correction,
     features,
@@ -69,6 +71,7 @@ from stocklearn import (
     papers,
     plots,
     prep,
+    prose,
     results,
     settings,
     splits,
@@ -105,9 +108,9 @@ seeds = (tuple(SEEDS) if SEEDS is not None
          else profile.pick(fast=profile.seeds, full=tuple(range(10))))
 kinds = ((KINDS,) if isinstance(KINDS, str)
          else tuple(KINDS or error_correction.KINDS))
-nn1_epochs = EPOCHS or profile.pick(fast=6, full=30)  # ASSUMPTION
-nn2_epochs = EPOCHS or profile.pick(fast=6, full=20)  # ASSUMPTION
-best_epochs = EPOCHS or profile.pick(fast=6, full=30)
+nn1_epochs = EPOCHS or profile.pick(fast=15, full=30)  # ASSUMPTION
+nn2_epochs = EPOCHS or profile.pick(fast=10, full=20)  # ASSUMPTION
+best_epochs = EPOCHS or profile.pick(fast=15, full=30)
 chapter_start = time.perf_counter()
 run = (f"{len(seeds)} seeds, networks {kinds}; NN1 {nn1_epochs} epochs, "
        f"NN2 {nn2_epochs} epochs, batch {BATCH_SIZE}, {UNITS} units; "
@@ -154,8 +157,8 @@ display(Markdown(settings.run_note(
 # forecast twice: once with independent errors, once with errors that
 # follow an AR(1) process with coefficient 0.8 (a forecaster that stays
 # wrong in the same direction). On the first half we fit the simplest
-# second stage, a least-squares regression of each error on the five
-# before it; on the second half we correct and compare.
+# second stage, a least-squares regression of each error on the
+# `ERROR_WINDOW` before it; on the second half we correct and compare.
 
 # %%
 def fit_ar(errors, k=ERROR_WINDOW):
@@ -194,7 +197,17 @@ for name, sim_e in (("independent errors", sim_noise),
                                          sim_forecast[half:]),
         "RMSE corrected": np.sqrt(np.mean(sim_after ** 2)),
     }
-pd.DataFrame(sim_rows).T.round(3)
+sim_table = pd.DataFrame(sim_rows).T
+sim_change = sim_table["RMSE corrected"] / sim_table["RMSE first stage"]
+checks.claim(sim_table.loc["independent errors", "Ljung-Box p (10 lags)"]
+             > 0.05, "with independent errors the test finds nothing")
+checks.claim(abs(sim_change["independent errors"] - 1) < 0.05,
+             "the correction changes the error by a hair, up or down")
+checks.claim(sim_table.loc["AR(1) errors", "Ljung-Box p (10 lags)"]
+             < 0.001, "with AR(1) errors the test rejects at any level")
+checks.claim(sim_change["AR(1) errors"] < 0.75,
+             "the correction removes a large part of the error")
+sim_table.round(3)
 
 # %% [markdown]
 # With independent errors the test finds nothing (a large p-value) and the
@@ -255,15 +268,27 @@ for symbol, frame in frames.items():
             "ours (ddof 0)": rows["high"].std(ddof=0)}
 std_table = pd.DataFrame(std_rows).T
 std_table["ours - paper"] = std_table["ours (ddof 0)"] - std_table["paper"]
+std_gap = (std_table["ours - paper"] / std_table["paper"]).astype(float)
+std_match = np.isclose(std_table["ours (ddof 0)"].astype(float).round(1),
+                       std_table["paper"].astype(float))
+print(f"with the population formula (ddof 0), {std_match.sum()} of the "
+      f"{len(std_table)} standard deviations match the paper's to its "
+      "printed decimal" + ("" if std_match.all() else
+                           "; the others are off by " + ", ".join(
+                               f"{gap:+.2%} ({' '.join(key)})"
+                               for key, gap in std_gap[~std_match].items())))
+checks.claim(std_match.any(), "the population formula matches the paper's "
+             "standard deviations to the printed decimal")
+checks.claim((std_gap.abs() < 0.01).all(),
+             "the data are the paper's within a fraction of a percent")
 std_table.round(2)
 
 # %% [markdown]
-# With the population formula (`ddof 0`) three of the four standard
-# deviations match the paper's to the printed decimal, so the paper
-# probably used it. The fourth, the Shenzhen test period, is off by a
-# fraction of a percent (last column): a day more or less at an end of the
-# period, or a small vendor difference. The data are the paper's to the
-# precision it reports.
+# Where the population formula (`ddof 0`) matches the paper's standard
+# deviation to the printed decimal (the printed line counts where it
+# does), the paper probably used it. A gap of a fraction of a percent (last
+# column) is a day more or less at an end of a period, or a small vendor
+# difference. The data are the paper's within a fraction of a percent.
 #
 # ### Split, scaling and windows
 #
@@ -355,7 +380,16 @@ for series, ds in sets.items():
         "naive MAE, test period": metrics.mae(ds.actual("test"),
                                               ds.previous("test")),
         "naive MAE, training period": train_high.diff().abs().mean()}
-pd.DataFrame(scale_rows).T.round(2)
+scale_table = pd.DataFrame(scale_rows).T
+implied = scale_table["paper's MAE / MASE"]
+test_gap = (scale_table["naive MAE, test period"] - implied).abs()
+train_gap = (scale_table["naive MAE, training period"] - implied).abs()
+checks.claim((test_gap < 0.01 * implied).all()
+             and (test_gap < train_gap).all(),
+             "the MAE the paper's MAPE implies, divided by its MASE, "
+             "matches the naive MAE over the test period, not over the "
+             "training period")
+scale_table.round(2)
 
 # %% [markdown]
 # ### Stage one: NN1
@@ -412,19 +446,18 @@ first_runs[["series", "nn1", "seed", "RMSE", "MAPE", "nn1 fit s"]].head()
 # ### The errors NN2 learns from
 #
 # NN1 has now forecast every row: the rows it was fit on (in-sample), the
-# tail and the test rows (both out of sample). The paper trains NN2 on
-# NN1's in-sample errors. Those come from rows whose answers NN1 was fitted
-# to, so they behave differently from the errors NN1 makes on new rows,
-# which are the ones NN2 has to correct on the test days. The tail's
-# errors are out of sample like the test's. Raw sizes mislead here: the
-# in-sample rows include the 2015 bubble, when every forecast erred by
-# more. So besides the mean and standard deviation of each set of errors
-# we give its RMSE relative to persistence's on the same rows (below 1:
-# NN1 beats "tomorrow's high = today's high" there) and the lag-1
+# tail and the test rows (both out of sample). The paper trains NN2 on NN1's
+# in-sample errors. Those come from rows whose answers NN1 was fitted to, so
+# they can behave differently from the errors NN1 makes on new rows, which
+# are the ones NN2 has to correct on the test days. The tail's errors are
+# out of sample like the test's. Raw sizes mislead here: the in-sample rows
+# include the 2015 bubble, when even persistence erred by more (the printed
+# lines). So besides the mean and standard deviation of each set of errors
+# we give its RMSE relative to persistence's on the same rows (below 1: NN1
+# beats "tomorrow's high = today's high" there) and the lag-1
 # autocorrelation, each averaged over seeds, and the Ljung-Box test at 10
-# lags seed by seed: the share of seeds whose errors it finds
-# autocorrelated (p < 0.05). A p-value averaged over seeds would be no
-# test of anything.
+# lags seed by seed: the share of seeds whose errors it finds autocorrelated
+# (p < 0.05). A p-value averaged over seeds would be no test of anything.
 
 # %%
 def error_profile(errors, actual, previous):
@@ -455,6 +488,16 @@ error_table = by_errors[["mean", "std", "RMSE / persistence",
                          "lag-1 acf"]].mean()
 error_table["seeds with Ljung-Box p < 0.05"] = by_errors[
     "Ljung-Box p < 0.05"].mean()
+pers_size = pd.DataFrame({
+    series: {label: metrics.rmse(ds.actual(part), ds.previous(part))
+             for part, label in PARTS.items()}
+    for series, ds in sets.items()}).T
+for series, row in pers_size.iterrows():
+    print(f"{series}: persistence's RMSE on the " + ", ".join(
+        f"{label} rows {value:.2f}" for label, value in row.items()))
+checks.claim((pers_size["in-sample"]
+              > pers_size[["tail", "test"]].max(axis=1)).all(),
+             "in the in-sample rows even persistence erred by more")
 error_table.round(3)
 
 # %%
@@ -515,11 +558,11 @@ display(Code(inspect.getsource(error_correction.error_windows),
              language="python"))
 
 # %% [markdown]
-# NN2 learns from the tail's errors or from the in-sample errors, which
-# are about four times as many. So that the two differ only in *what* NN2
-# learns from, it takes the same number of training steps either way:
-# `nn2_epochs` passes over the tail, or correspondingly fewer over the
-# in-sample errors:
+# NN2 learns from the tail's errors or from the in-sample errors, which are
+# about {glue:text}`insample_per_tail:.0f` times as many. So that the two
+# differ only in *what* NN2 learns from, it takes the same number of
+# training steps either way: `nn2_epochs` passes over the tail, or
+# correspondingly fewer over the in-sample errors:
 
 # %%
 def passes(series, errors):
@@ -534,6 +577,8 @@ for series in sets:
     print(f"{series}: NN2 passes over the tail "
           f"{passes(series, 'held-out')}, over the in-sample errors "
           f"{passes(series, 'in-sample')}")
+prose.glue("insample_per_tail", np.mean([len(ds.train) / len(ds.val)
+                                         for ds in sets.values()]))
 
 # %%
 first_forecasts = {
@@ -673,14 +718,14 @@ runs.drop(columns="forecast").head(8).round(3)
 # ### Our numbers beside the paper's
 #
 # The paper reports each metric as the *average over its ten runs*. The
-# first table gives the same for our runs: for the paper's twelve
-# configurations (NN2 learning from the tail), the mean ± standard
-# deviation over seeds of each run's own score ("per seed"), the paper's
-# number beside each (a dash where the source lost it or where the paper
-# did not run the configuration), and the two baselines on the same test
-# rows: persistence (tomorrow's high = today's high) and the linear
-# baseline (a linear regression on the same inputs, relative to the last
-# close, chapter 2).
+# first table gives the same for our runs: for the paper's configurations
+# (NN1 alone and corrected by each NN2, NN2 learning from the tail), the
+# mean ± standard deviation over seeds of each run's own score ("per seed"),
+# the paper's number beside each (a dash where the source lost it or where
+# the paper did not run the configuration), and the two baselines on the
+# same test rows: persistence (tomorrow's high = today's high) and the
+# linear baseline (a linear regression on the same inputs, relative to the
+# last close, chapter 2).
 #
 # A mean of scores is not the score of a forecast one could test. The
 # Diebold-Mariano tests of the second table are of one stated forecast per
@@ -757,6 +802,8 @@ for test in TESTS:
     every[test[:-len(" p")] + " Holm p"] = metrics.holm(every[test])
 for series in sets:
     summaries[series] = every.loc[series]
+checks.claim(np.allclose(every.xs("persistence", level=1)["MASE"], 1),
+             "persistence scores exactly 1 on the MASE")
 P_NAMES = {"DM NN1 p": "p vs NN1", "DM NN1 Holm p": "Holm p vs NN1",
            "DM pers p": "p vs pers.", "DM pers Holm p": "Holm p vs pers.",
            "CW pers p": "CW p vs pers.", "DM lin p": "p vs linear",
@@ -883,14 +930,14 @@ for series, table in summaries.items():
 # The printed lines say how close this run comes to the paper. Read them
 # with the profile in mind: the paper's numbers are averages of ten runs
 # of networks trained to the end, while the `fast` profile trains fewer
-# seeds for a few epochs (printed at the top). The tables also show
+# seeds for fewer epochs (both printed at the top). The tables also show
 # what the paper does not: how the first networks alone compare with
 # persistence, and whether any network does better than the linear
 # baseline on the same inputs.
 #
 # ### NN2 from the tail, or from in-sample errors?
 #
-# The same twelve cells with NN2 trained the paper's way, beside ours:
+# The two-stage cells again, with NN2 trained the paper's way beside ours:
 # the per-seed mean RMSE ± standard deviation, the RMSE of the seed
 # ensemble, and a Diebold-Mariano p-value between the two ensembles, raw
 # and Holm-adjusted over the cells.
@@ -932,14 +979,14 @@ for series, gaps in source_gap.groupby(level="series"):
 tables.format_table(source_table)
 
 # %% [markdown]
-# The printed lines sum it up. Learning from the tail is the sound choice
-# on principle, because those are the errors NN2 will meet. Whether it
-# also gives the better correction in practice differs from series to
+# The printed lines sum it up. Learning from the tail is the sound choice on
+# principle, because those are the errors NN2 will meet. Whether it also
+# gives the better correction in practice is what the lines count, series by
 # series, and the adjusted p-values say how often the difference is more
-# than noise. One reason the two sources can end up close: if much of
-# what NN2 learns is the recent *level* of NN1's errors, the last five
-# errors tell it that level at test time whichever errors it was trained
-# on (exercise {ref}`ch06-ex2` measures how much a constant does).
+# than noise. One reason the two sources can end up close: if much of what
+# NN2 learns is the recent *level* of NN1's errors, the last `ERROR_WINDOW`
+# errors tell it that level at test time whichever errors it was trained on
+# (exercise {ref}`ch06-ex2` measures how much a constant does).
 #
 # The last `ERROR_WINDOW` days of the tail feed NN2 on the first test days,
 # and from then on NN2 reads the test days' own errors as they become
@@ -1016,9 +1063,10 @@ tables.format_table(result_rows.set_index("experiment").drop(
 # its close (the open, high and low as log ratios to the close), the day's
 # range (log of high over low) and the close's log return say how wide
 # and in which direction the market moved; the target is the log change
-# from today's high to tomorrow's. Three candidates see the same five-day
-# windows of these inputs: the linear baseline, a GRU of 30 units (the
-# target standardised, averaged over seeds), and the average of the two.
+# from today's high to tomorrow's. Three candidates see the same windows
+# of `WINDOW` days of these inputs: the linear baseline, a GRU of `UNITS`
+# units (the target standardised, averaged over seeds), and the average
+# of the two.
 # All are fit on the training rows; the one with the lowest RMSE on the
 # tail is chosen *before* looking at the test rows, and only then scored
 # on them.
@@ -1199,9 +1247,10 @@ finding_rows = pd.DataFrame([{
             "linear, GRU and their average on the training period's "
             "tail; linear = the linear baseline on the same inputs"}
     for series, row in best_table.iterrows()])
-results.save("06_error_correction",
-             pd.concat([result_rows, finding_rows], ignore_index=True),
-             profile=profile.name)
+saved = results.save("06_error_correction",
+                     pd.concat([result_rows, finding_rows],
+                               ignore_index=True),
+                     profile=profile.name)
 tables.format_table(finding_rows.set_index("experiment")[
     ["forecast", "ours", "persistence", "linear", "DM p", "CW p",
      "DM p linear", "detectable"]].rename(columns=SHOWN))
@@ -1322,15 +1371,17 @@ for series in sets:
           f"{rows.sum()}")
 
 # %% [markdown]
-# How to read the lines (they are the run's verdict; the `fast` profile's
-# few seeds and epochs are a preview of the `full` profile's ten seeds):
+# How to read the lines (they are this run's verdict; the last table of
+# the section sets this run's saved rows beside the recorded `full`
+# run's):
 #
 # * **Where the second stage helps, why.** A network that forecasts the
 #   *level* of the high from scaled levels has to learn the identity
-#   "tomorrow is near today" through squashing units, and each seed ends
-#   with its own offset, too high or too low for months. That offset shows
-#   in the tail's errors, and a second stage that learns from recent
-#   errors is a cheap way to estimate and subtract it: compare the gain
+#   "tomorrow is near today" through squashing units, and a seed can end
+#   with its own offset, too high or too low for months. Such an offset
+#   shows in the tail's errors (the mean column of the error table), and
+#   a second stage that learns from recent errors is a cheap way to
+#   estimate and subtract it: compare the gain
 #   with the bias the tail shows in exercise {ref}`ch06-ex2`, where a
 #   single number, the tail's average error, does the correcting.
 # * **Where it does not.** If the bias of the tail is not the bias of the
@@ -1352,6 +1403,51 @@ for series in sets:
 #   (the forecast chosen on the tail above) has no level offset to
 #   remove, though its errors can still carry some autocorrelation
 #   (exercise {ref}`ch06-ex3`).
+#
+# ### This run beside the recorded full run
+#
+# The package keeps the result rows of one run in the `full` profile, with
+# the date, backend and commit it ran on. The table sets every row this run
+# saved beside it: the RMSE of each run's forecast (the seed ensemble, or
+# the forecast chosen on the tail), persistence's (the same in both), and
+# each run's verdict against persistence (beats, no better, worse) as the
+# course's verdict page gives it, Holm-adjusted over the recorded page's
+# rows (this run's rows in place of the recorded run's for its own verdict).
+# In the `fast` profile the two runs differ in seeds and epochs, and an
+# ensemble of a few seeds averages away less of each seed's own offset than
+# an ensemble of many; in the `full` profile they differ only in the backend,
+# the seeds' arithmetic and the code since the recorded commit. The line
+# under the table counts the rows whose verdict is of another kind.
+
+# %%
+CHAPTER = "06_error_correction"
+beside = results.beside_recorded(CHAPTER, profile.name)
+kept = results.recorded("full")
+# this run's verdict on the recorded page: its rows in place of the
+# recorded run's rows of this chapter, adjusted over the page as a whole
+page = results.adjust(pd.concat(
+    [kept.loc[kept["chapter"] != CHAPTER, results.COLUMNS],
+     pd.read_csv(saved)], ignore_index=True))
+page = page[page["chapter"] == CHAPTER].set_index(["experiment", "metric"])
+kind = {"beats persistence": "beats", "worse than persistence": "worse",
+        "no better than persistence": "no better"}
+beside.insert(3, "verdict",
+              page["against persistence"].reindex(beside.index).map(kind))
+beside["recorded verdict"] = beside["recorded verdict"].map(kind)
+shared = beside.dropna(subset=["recorded verdict"])
+differ = shared[shared["verdict"] != shared["recorded verdict"]]
+kept_seeds = kept.loc[kept["chapter"] == CHAPTER, "seeds"].max()
+print(f"this run ({profile.name} profile, {keras.backend.backend()}, "
+      f"{len(seeds)} seeds) beside the {beside.attrs['note']} "
+      f"({kept_seeds:.0f} seeds); verdicts against persistence:")
+display(tables.format_table(beside.droplevel("metric")))
+print(f"of the {len(shared)} rows this run shares with the recorded run, "
+      f"{len(differ)} have a verdict of another kind"
+      + (": " + "; ".join(
+          f"{experiment} ({row['verdict']} here, "
+          f"{row['recorded verdict']} recorded)"
+          for (experiment, _), row in differ.iterrows())
+         if len(differ) else ""))
 
 # %%
 print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
@@ -1395,7 +1491,7 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # `apply_ar`): fit it on each NN1's tail errors (every NN1 and seed of the
 # grid), correct the test forecasts and compare the mean RMSE with the
 # three network NN2. Does a network find more than a linear function of
-# the last five errors?
+# the same `ERROR_WINDOW` past errors?
 # :::
 #
 # ```{solution-start} ch06-ex1
@@ -1431,9 +1527,9 @@ ex1.round(2)
 # %% [markdown]
 # All RMSEs are means over seeds of each seed's own RMSE. Compare the
 # first column with the three NN2 columns, row by row. The
-# regression has six weights, the networks thousands; where their RMSEs
-# are about equal, the networks have found nothing a linear function of
-# the last five errors could not find.
+# regression has a weight per past error and a constant, the networks
+# thousands of weights; where their RMSEs are about equal, the networks
+# have found nothing a linear function of the same errors could not find.
 #
 # ```{solution-end}
 # ```
@@ -1540,10 +1636,10 @@ tables.format_table(ex3)
 # alone, raw and Holm-adjusted over the table. The linear model has no
 # level offset to remove; whatever the correction gains must come from
 # autocorrelation in its errors that lasts from the tail into the test
-# period. A second stage is no reliable improvement of a good first
-# stage: whether the tail's errors say something about the test period's
-# is a property of the period, and only data the model has not seen can
-# tell.
+# period. Whether the tail's errors say something about the test period's
+# is a property of the period, not of the method: the printed lines say,
+# series by series, whether the correction helped in this run, and only
+# data the model has not seen can tell in advance.
 #
 # ```{solution-end}
 # ```
