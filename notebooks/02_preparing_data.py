@@ -222,13 +222,15 @@ plt.show()
 # real use. Second, with windows of past values as inputs, the price on a test
 # day also appears as an *input* of the training windows that follow it.
 #
-# Let us measure both on `DATASET`, with a 20-day window and a random 20 % of
-# the windows held out as "test":
+# Let us measure both on `DATASET`, with a 20-day window and a random
+# {glue:text}`held_out:.0%` of the windows held out as "test":
 
 # %%
 w20 = prep.make_windows(close, close, window=20, index=df.index)
+HELD_OUT = 0.2  # the share of windows the random split holds out
+prose.glue("held_out", HELD_OUT)
 rng = np.random.default_rng(0)
-is_test = rng.random(len(w20)) < 0.2
+is_test = rng.random(len(w20)) < HELD_OUT
 train_inputs = np.zeros(len(df), dtype=bool)
 for first, last in zip(w20.first_input_pos[~is_test],
                        w20.last_input_pos[~is_test], strict=True):
@@ -355,8 +357,8 @@ leak_ratio = rmse_of.iloc[1] / rmse_of.iloc[0]
 print(f"the leaky scaler's RMSE is {leak_ratio:.2f} "
       f"times the train-only scaler's")
 prose.glue("leak_ratio", leak_ratio)
-checks.claim(leak_ratio < 0.5, "the leak changes the test error "
-             "dramatically: the leaky model's RMSE is the smaller")
+checks.claim(leak_ratio < 0.75, "the leak changes the test error a lot: "
+             "the leaky model's RMSE is much the smaller")
 below = np.mean(np.mean(runs["SimpleRNN, train-only scaler"], axis=0)
                 < honest.actual("test"))
 checks.claim(below > 0.9, "the honest model's forecast stays below the "
@@ -1005,6 +1007,8 @@ levels = metrics.lag_correlation(actual_csi, lagged["persistence"],
 print(f"on price levels, persistence correlates between "
       f"{levels.min():.4f} and {levels.max():.4f} at every lag: "
       f"levels cannot tell the lags apart")
+checks.claim(levels.min() > 0.9, "on price levels every lag correlates "
+             "close to 1")
 lag_table = pd.DataFrame(
     {name: metrics.lag_correlation(np.diff(actual_csi), np.diff(pred),
                                    max_lag=5)
@@ -1059,7 +1063,7 @@ checks.claim(lag_table["SimpleRNN"].idxmax() == 1,
 #   prices themselves, into training.
 # * Fit the scaler on the training rows only. A scaler fit on the whole
 #   series leaks the test period's range; on Lu's NASDAQ split that leak
-#   changes the test error dramatically (the leaky model's RMSE is
+#   changes the test error a lot (the leaky model's RMSE is
 #   {glue:text}`leak_ratio:.2f` times the honest one's).
 # * Windows map past rows to a later target; `target_pos > last_input_pos`
 #   always holds, and parts are assigned by the target row.
