@@ -938,57 +938,27 @@ tables.format_table(saved.set_index("experiment").drop(
 # %% [markdown]
 # The same rows beside those of the course's recorded run of the `full`
 # profile (which run, printed above the table). Each verdict compares the
-# associated net with persistence; this run's p-values are Holm-adjusted
-# over the rows of this chapter, the recorded run's over its whole verdict
-# page. The printed lines say whether the two runs agree in kind, and how
-# far apart their errors are:
+# associated net with persistence as the verdict page gives it, Holm-adjusted
+# over all the page's rows (this run's with this chapter's rows in place of
+# the recorded ones). The printed lines say whether the two runs agree in
+# kind, and how far apart their errors are:
 
 # %%
-def short(verdict):
-    """The verdict's first words: "worse", "no better", "beats", ..."""
-    if pd.isna(verdict):
-        return "–"
-    return (str(verdict).split(" (")[0].replace(" than persistence", "")
-            .replace(" persistence", ""))
-
-
 def sig3(value):
     """A price to three significant digits ("–" when missing)."""
     return "–" if pd.isna(value) else f"{value:.3g}"
 
 
 beside = results.beside_recorded("05_associated_net", profile=profile.name)
-own_adj = metrics.holm(saved["DM p"].to_numpy(float))
-own_verdict = pd.Series([
-    short(results.verdict(ours, pers, p_adj)) for ours, pers, p_adj in zip(
-        saved["ours"], saved["persistence"], own_adj, strict=True)],
-    index=saved["experiment"])
 beside = beside.droplevel("metric")  # every row is an MAE in prices
-beside["this run's verdict"] = own_verdict.reindex(beside.index)
-beside["recorded verdict"] = beside["recorded verdict"].map(short)
 known = beside["recorded"].notna()
-same = (beside["this run's verdict"] == beside["recorded verdict"])[known]
 times = (beside["this run"] / beside["recorded"])[known]
-if not known.any():
-    kind = "the recorded run has none of this run's rows"
-elif same.all():
-    words = ", ".join(f"'{w}' in {n}" for w, n in
-                      beside.loc[known, "recorded verdict"]
-                      .value_counts().items())
-    kind = (f"the recorded full run's verdicts agree in kind with this "
-            f"run's in all {known.sum()} rows ({words})")
-else:
-    kind = (f"the recorded full run's verdicts differ in kind from this "
-            f"run's in {(~same).sum()} of {known.sum()} rows: "
-            + ", ".join(same.index[~same]))
-shown = beside[["this run", "recorded", "persistence",
-                "this run's verdict", "recorded verdict"]].copy()
+shown = beside.copy()
 for column in ("this run", "recorded", "persistence"):
     shown[column] = shown[column].map(sig3)
 shown.index = shown.index.str.replace(" Assoc. Net,", ",")
 shown.index.name = "Assoc. Net, MAE"
-print(beside.attrs["note"])
-print(kind)
+print(results.beside_summary(beside))
 if known.any():
     print(f"this run's MAE is {times.min():.1f} to {times.max():.1f} times "
           "the recorded run's")

@@ -1423,31 +1423,12 @@ for series in sets:
 CHAPTER = "06_error_correction"
 beside = results.beside_recorded(CHAPTER, profile.name)
 kept = results.recorded("full")
-# this run's verdict on the recorded page: its rows in place of the
-# recorded run's rows of this chapter, adjusted over the page as a whole
-page = results.adjust(pd.concat(
-    [kept.loc[kept["chapter"] != CHAPTER, results.COLUMNS],
-     pd.read_csv(saved)], ignore_index=True))
-page = page[page["chapter"] == CHAPTER].set_index(["experiment", "metric"])
-kind = {"beats persistence": "beats", "worse than persistence": "worse",
-        "no better than persistence": "no better"}
-beside.insert(3, "verdict",
-              page["against persistence"].reindex(beside.index).map(kind))
-beside["recorded verdict"] = beside["recorded verdict"].map(kind)
-shared = beside.dropna(subset=["recorded verdict"])
-differ = shared[shared["verdict"] != shared["recorded verdict"]]
 kept_seeds = kept.loc[kept["chapter"] == CHAPTER, "seeds"].max()
 print(f"this run ({profile.name} profile, {keras.backend.backend()}, "
       f"{len(seeds)} seeds) beside the {beside.attrs['note']} "
       f"({kept_seeds:.0f} seeds); verdicts against persistence:")
 display(tables.format_table(beside.droplevel("metric")))
-print(f"of the {len(shared)} rows this run shares with the recorded run, "
-      f"{len(differ)} have a verdict of another kind"
-      + (": " + "; ".join(
-          f"{experiment} ({row['verdict']} here, "
-          f"{row['recorded verdict']} recorded)"
-          for (experiment, _), row in differ.iterrows())
-         if len(differ) else ""))
+print(results.beside_summary(beside))
 
 # %%
 print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "

@@ -1469,6 +1469,7 @@ tables.format_table(chapter_rows.set_index("experiment"),
 beside = results.beside_recorded("07_forecasts_to_decisions",
                                  profile.name).droplevel("metric")
 print(f"RMSE of this run and of the {beside.attrs['note']}:")
+print(results.beside_summary(beside))
 tables.format_table(beside)
 
 # %%

@@ -317,22 +317,33 @@ def recorded_note(rows: pd.DataFrame) -> str:
             f"{run['backend']}, commit {run['commit'][:7]}")
 
 
+def kind(words: str) -> str:
+    """The kind of a verdict: ``"beats"``, ``"no better"`` or ``"worse"`` (than persistence).
+
+    Verdicts without a test keep their words ("better (no test)").
+    """
+    return {"beats persistence": "beats", "no better than persistence": "no better",
+            "worse than persistence": "worse"}.get(words, words)
+
+
 def beside_recorded(chapter: str, profile: str | None = None, *,
                     recorded_profile: str = "full", source: Path | None = None) -> pd.DataFrame:
-    """A chapter's rows of this run beside the same rows of a recorded run.
+    """A chapter's rows of this run beside the same rows of a recorded run, with both verdicts.
 
     Call it after :func:`save`: it reads the rows this run just saved and
-    the recorded run's rows of the same chapter (:func:`recorded`), so that
-    a page built with the ``fast`` profile shows what the papers' settings
-    gave, with the recorded run's verdict (adjusted over its whole verdict
-    page, as that page showed it).
+    the recorded run's rows (:func:`recorded`), so that a page built with
+    the ``fast`` profile shows what the papers' settings gave. Both verdicts
+    are those of the verdict page: the recorded one adjusted over the
+    recorded run's rows; this run's over the same rows with this chapter's
+    replaced by this run's, so that both come from families of the same size.
 
     Parameters
     ----------
     chapter : str
         The notebook's name, e.g. ``"06_error_correction"``.
     profile : str, optional
-        This run's profile (default as :func:`~stocklearn.settings.get_profile`).
+        This run's profile (pass the chapter's; default as
+        :func:`~stocklearn.settings.get_profile`).
     recorded_profile : str, default "full"
     source : Path, optional
         Where the recorded runs are kept; default :data:`RECORDED`.
@@ -341,20 +352,43 @@ def beside_recorded(chapter: str, profile: str | None = None, *,
     -------
     DataFrame
         Indexed by experiment and metric: ``this run``, ``recorded``,
-        ``persistence`` and ``recorded verdict``; ``.attrs["note"]`` says
-        which run was recorded (:func:`recorded_note`). Rows the recorded run
-        lacks have NaN there.
+        ``persistence``, ``verdict`` and ``recorded verdict`` (their kinds,
+        :func:`kind`). ``.attrs["note"]`` says which run was recorded
+        (:func:`recorded_note`); ``.attrs["differ"]`` lists the experiments
+        whose verdicts are of another kind. Rows the recorded run lacks have
+        NaN there.
     """
-    now = pd.read_csv(_path(chapter, profile))
+    now = pd.read_csv(_path(chapter, profile)).reindex(columns=COLUMNS)
     kept = recorded(recorded_profile, source=source)
     note = recorded_note(kept)
-    kept = kept[kept["chapter"] == chapter]
+    page = adjust(pd.concat([kept.loc[kept["chapter"] != chapter, COLUMNS], now],
+                            ignore_index=True))
     keys = ["experiment", "metric"]
-    out = now[keys + ["ours", "persistence"]].merge(
-        kept[keys + ["ours", "against persistence"]], on=keys, how="left",
+    this = page[page["chapter"] == chapter]
+    mine = kept[kept["chapter"] == chapter]
+    out = this[keys + ["ours", "persistence", "against persistence"]].merge(
+        mine[keys + ["ours", "against persistence"]], on=keys, how="left",
         suffixes=("", " recorded"))
-    out = out.rename(columns={"ours": "this run", "ours recorded": "recorded",
-                              "against persistence": "recorded verdict"})
-    out = out.set_index(keys)[["this run", "recorded", "persistence", "recorded verdict"]]
+    out = pd.DataFrame({
+        "this run": out["ours"].to_numpy(), "recorded": out["ours recorded"].to_numpy(),
+        "persistence": out["persistence"].to_numpy(),
+        "verdict": out["against persistence"].map(kind).to_numpy(),
+        "recorded verdict": out["against persistence recorded"].map(kind).to_numpy(),
+    }, index=pd.MultiIndex.from_frame(out[keys]))
+    shared = out.dropna(subset=["recorded verdict"])
     out.attrs["note"] = note
+    out.attrs["differ"] = list(shared.index[shared["verdict"] != shared["recorded verdict"]]
+                               .get_level_values("experiment"))
     return out
+
+
+def beside_summary(beside: pd.DataFrame) -> str:
+    """One sentence on a :func:`beside_recorded` table: which verdicts differ in kind."""
+    shared = int(beside["recorded verdict"].notna().sum())
+    differ = beside.attrs.get("differ", [])
+    if not shared:
+        return f"The {beside.attrs.get('note', 'recorded run')} has none of these rows."
+    text = (f"Of the {shared} rows this run shares with the "
+            f"{beside.attrs.get('note', 'recorded run')}, {len(differ)} "
+            f"{'has' if len(differ) == 1 else 'have'} a verdict of another kind")
+    return text + (": " + "; ".join(differ) + "." if differ else ".")

@@ -109,11 +109,18 @@ def test_a_recorded_run_is_kept_with_its_origin_and_shown_beside_this_run(tmp_pa
         "recorded full profile run of 2026-12-06 on jax, commit 0123456")
     # this (fast) run: row b better, a new row c the recorded run lacks
     now = pd.DataFrame({"experiment": ["a", "b", "c"], "metric": "RMSE",
-                        "ours": [2.5, 1.5, 1.0], "persistence": 2.0})
+                        "ours": [2.5, 1.5, 1.0], "persistence": 2.0,
+                        "DM p": [0.4, 0.3, 0.001]})
     results.save("09_demo", now, profile="fast")
     beside = results.beside_recorded("09_demo", "fast", source=tmp_path / "kept")
-    assert list(beside.columns) == ["this run", "recorded", "persistence",
+    assert list(beside.columns) == ["this run", "recorded", "persistence", "verdict",
                                     "recorded verdict"]
+    assert beside["recorded verdict"].tolist()[:2] == ["beats", "no better"]
+    assert beside["verdict"].tolist() == ["no better", "no better", "beats"]
+    assert beside.attrs["differ"] == ["a"]
+    assert results.beside_summary(beside) == (
+        "Of the 2 rows this run shares with the recorded full profile run of 2026-12-06 "
+        "on jax, commit 0123456, 1 has a verdict of another kind: a.")
     assert beside.loc[("a", "RMSE"), "recorded"] == 1.0
     assert beside.loc[("a", "RMSE"), "this run"] == 2.5
     assert np.isnan(beside.loc[("c", "RMSE"), "recorded"])
