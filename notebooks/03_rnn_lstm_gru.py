@@ -758,19 +758,21 @@ lu_table(list(lu_runs))
 # %% [markdown]
 # The course's verdict page collects these rows, with those of the other
 # chapters. Below them, in every profile, the same rows of the package's
-# recorded `full` run (the line above the table names it): `this run` is
-# the test RMSE of this page's seed ensemble, `recorded` that of the
-# recorded run, `persistence` the same on these rows in both, and `recorded
-# verdict` the recorded run's words, adjusted over its whole verdict page.
-# On a page built with the `fast` profile this is where the paper's setting
-# (all its epochs, all the seeds) shows its result:
+# recorded `full` run (the first line printed names it): `this run` is the
+# test RMSE of this page's seed ensemble, `recorded` that of the recorded
+# run, `persistence` the same on these rows in both; `verdict` and
+# `recorded verdict` say whether each beats persistence, is no better or is
+# worse, adjusted over the whole verdict page as that page does. On a page
+# built with the `fast` profile this is where the paper's setting (all its
+# epochs, all the seeds) shows its result:
 
 # %%
 lu_results = lu_rows(list(lu_runs))
 print(f"cut from the setting we reproduce: {lu_cut or 'nothing'}")
 results.save("03_rnn_lstm_gru", lu_results, profile=profile.name)
 beside = results.beside_recorded("03_rnn_lstm_gru", profile=profile.name)
-print(beside.attrs["note"])
+print(f"{beside.attrs['note']}; test RMSE in index points")
+print(results.beside_summary(beside))
 rec_ret = beside[beside.index.get_level_values(0).str.contains("return")]
 rec_ret_ratio = rec_ret["recorded"] / rec_ret["persistence"]
 prose.glue("rec_ret_low", rec_ret_ratio.min())
