@@ -299,3 +299,34 @@ def test_checks_explain_unset_and_wrong_answers(capsys):
         checks.close(4.0, 4, "x", what="the sum")
     assert "✓ ex: all checks hold" in capsys.readouterr().out
     assert checks.CheckFailed("m")._render_traceback_() == ["\x1b[31m✗ m\x1b[0m"]
+
+
+def test_reading_time_counts_prose_and_code_before_the_exercises(tmp_path):
+    from stocklearn.teaching.reading_time import reading_time, rounded_minutes
+
+    source = tmp_path / "09_demo.py"
+    source.write_text(
+        '# %% tags=["remove-cell"]\nimport os  # the Colab cell: not on the page\n\n'
+        "# %% [markdown]\n# # Title\n#\n# " + "word " * 400 + "\n\n"
+        "# %%\n# a comment\nx = 1\n\ny = 2\n\n"
+        "# %% [markdown]\n# ## Exercises\n#\n# " + "more " * 1000 + "\n\n"
+        "# %%\nz = 3\n")
+    read = reading_time(source)
+    assert (read.words, read.code_lines) == (402, 2)
+    assert read.minutes == 402 / 200 + 2 / 20
+    assert rounded_minutes(read.minutes) == 5 and rounded_minutes(62.4) == 60
+
+
+def test_run_times_come_from_the_benchmark_files(tmp_path):
+    from stocklearn.teaching.reading_time import run_time_words, run_times
+
+    (tmp_path / "notebooks_fast.csv").write_text(
+        "chapter,profile,backend,wall_s\n09_demo,fast,tensorflow,65.2\n"
+        "09_demo,fast,jax,48.0\n08_other,fast,jax,1.0\n")
+    (tmp_path / "notebooks_full.csv").write_text(
+        "chapter,profile,backend,wall_s\n09_demo,full,jax,180.0\n")
+    times = run_times(tmp_path, "09_demo")
+    assert times == {"fast": {"tensorflow": 65.2, "jax": 48.0}, "full": {"jax": 180.0}}
+    assert run_time_words(times) == (
+        "fast 48 s on JAX, 65 s on TensorFlow; full 3 min on JAX")
+    assert run_time_words(run_times(tmp_path, "07_missing")) == ""

@@ -1,0 +1,113 @@
+"""Sphinx extension: under every chapter's title, its reading time, run time and sections.
+
+A chapter page (``notebooks/NN_name``) gets, right under its title, one line
+with its reading time (:func:`stocklearn.teaching.reading_time.reading_time`,
+from the chapter's text source) and its measured run times in both profiles
+(``benchmarks/results/notebooks_<profile>.csv``), then its sections as a
+short list of links: the chapter's map, in a book whose chapter pages leave
+the right-hand column of sections off to give tables the width.
+
+The directive ``chapter-times`` (used by the instructor guide) renders the
+same numbers for every chapter as one table.
+
+Registered in ``_config.yml`` under ``sphinx: local_extensions``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+
+from stocklearn.teaching.reading_time import (
+    reading_time,
+    rounded_minutes,
+    run_time_words,
+    run_times,
+)
+
+CHAPTER = re.compile(r"^notebooks/(\d\d_\w+)$")
+
+
+def _paths(app) -> tuple[Path, Path]:
+    root = Path(app.srcdir)
+    return root / "notebooks", root / "benchmarks" / "results"
+
+
+def _header(app, doctree) -> None:
+    """Insert the reading and run times and the list of sections under the title."""
+    match = CHAPTER.match(app.env.docname)
+    if not match:
+        return
+    notebooks, benchmarks = _paths(app)
+    source = notebooks / f"{match.group(1)}.py"
+    top = next(iter(doctree.findall(nodes.section)), None)
+    if top is None or not source.exists():
+        return
+    minutes = rounded_minutes(reading_time(source).minutes)
+    line = nodes.paragraph()
+    line += nodes.strong(text=f"About {minutes} minutes of reading")
+    line += nodes.Text(" (prose and code before the exercises)")
+    runs = run_time_words(run_times(benchmarks, source.stem))
+    if runs:
+        line += nodes.Text("; ")
+        line += nodes.strong(text="run time")
+        line += nodes.Text(f" on two CPU cores, measured: {runs}")
+    line += nodes.Text(".")
+    sections = nodes.bullet_list()
+    for section in top.children:
+        if isinstance(section, nodes.section) and section["ids"]:
+            title = section.next_node(nodes.title).astext()
+            item = nodes.list_item()
+            para = nodes.paragraph()
+            para += nodes.reference("", title, internal=True, refid=section["ids"][0])
+            item += para
+            sections += item
+    box = nodes.container(classes=["chapter-header"])
+    box += line
+    if len(sections):
+        box += nodes.paragraph(text="In this chapter:")
+        box += sections
+    title_index = top.first_child_matching_class(nodes.title)
+    top.insert(0 if title_index is None else title_index + 1, box)
+
+
+class ChapterTimes(Directive):
+    """A table: every chapter's reading time and measured run times."""
+
+    has_content = False
+
+    def run(self):
+        app = self.state.document.settings.env.app
+        notebooks, benchmarks = _paths(app)
+        table = nodes.table()
+        group = nodes.tgroup(cols=3)
+        table += group
+        for _ in range(3):
+            group += nodes.colspec(colwidth=1)
+        head = nodes.thead()
+        body = nodes.tbody()
+        group += head
+        group += body
+
+        def row(cells, into):
+            r = nodes.row()
+            for text in cells:
+                entry = nodes.entry()
+                entry += nodes.paragraph(text=text)
+                r += entry
+            into += r
+
+        row(["chapter", "reading (min)", "run time, measured on two cores"], head)
+        for source in sorted(notebooks.glob("[0-9][0-9]_*.py")):
+            row([source.stem, str(rounded_minutes(reading_time(source).minutes)),
+                 run_time_words(run_times(benchmarks, source.stem)) or "not measured"], body)
+        return [table]
+
+
+def setup(app):
+    app.connect("doctree-read", _header)
+    app.add_directive("chapter-times", ChapterTimes)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
