@@ -209,6 +209,8 @@ plt.show()
 # the original design a few years later {cite}`gers2000`; Keras starts its
 # bias at 1, so a fresh LSTM remembers by default. {cite}`lu2024` writes the
 # same equations (with the candidate and the cell state both called $c_t$).
+# Exercise {ref}`ch03-ex6` writes them in NumPy and checks them against
+# Keras.
 #
 # ### The GRU
 #
@@ -977,7 +979,8 @@ checks.claim(max(largest.values()) < 0.5, "Keras' default delta is far "
 # `pipe_batch`, for at most `pipe_epochs` epochs, stopping when the validation
 # loss has not improved for `pipe_patience` epochs and restoring the best
 # weights (`experiments.run` with `patience`). To keep the chapter quick each
-# runs with one seed; exercise {ref}`ch03-ex4` repeats them over seeds.
+# runs with one seed; exercise {ref}`ch03-ex4` repeats them over seeds, and
+# exercise {ref}`ch03-ex5` chooses among the four on the validation slice.
 
 # %%
 def pipe_build(loss):
@@ -998,7 +1001,8 @@ for target, ds in pipe_sets.items():
     for loss_name in ("MSE", "Huber"):
         exp = experiments.run(
             pipe_build(pipe_loss(target, loss_name)), ds, seeds=seeds[:1],
-            epochs=pipe_epochs, batch_size=pipe_batch, patience=pipe_patience)
+            epochs=pipe_epochs, batch_size=pipe_batch, patience=pipe_patience,
+            keep_model=True)  # ch03-ex5 forecasts the validation rows
         pipe_runs[target, loss_name] = exp
         h = exp.runs.records[0]["history"]
         best = int(np.argmin(h["val_loss"])) + 1
@@ -1499,108 +1503,336 @@ with checks.exercise("ch03-ex4"):
 # %% [markdown]
 # :::{exercise}
 # :label: ch03-ex5
-# Set `DATASET = "nasdaq100"` and run the practical pipeline again. Which of
-# the two targets suffers, and why? Use the lagged correlation and the share
-# of scaled test inputs above 1 to support your answer.
+# The chapter named the best of its four pipeline networks *in hindsight*,
+# on the test rows, and could not test that choice fairly. Choose the way a
+# forecaster has to, on the validation slice, and test the choice once.
+# Forecast the validation windows with each of the four trained networks
+# (the chapter keeps them: `pipe_runs[target, loss].model`; use
+# `training.predict`, then `pipe_sets[target].to_price(..., "val")`) and
+# score the four forecasts in prices with
+# `evaluation.score_dataset(pipe_sets["price"], ..., "val")`; keep the table
+# in `ex5_val_scores`. Keep the name of the network with the lowest
+# validation RMSE in `ex5_choice` and decide what to deploy: `ex5_deploy`
+# is `True` when that network beats persistence on the validation rows, and
+# `False` when you would deploy persistence instead. Only then look at the
+# test rows: does your choice beat persistence there (one Diebold-Mariano
+# test), and is it the network the chapter picked in hindsight? Uses
+# `DATASET`.
 # :::
 #
 # ```{solution-start} ch03-ex5
 # :class: dropdown
 # ```
-# The pipeline's two data sets for the NASDAQ-100 (the same period, split,
-# features and window) show where each target's test rows lie relative to
-# what the network is trained on:
+# The two data sets share their validation windows, so both targets'
+# forecasts are scored on the same rows in prices; the return networks nest
+# persistence and get a Clark-West p-value too:
 
 # %%
-ex5_frame = features.add_indicators(
-    data.load("nasdaq100", start=lu["start"], end=LU_END))
-ex5_frame = ex5_frame.assign(
-    log_return=prep.log_returns(ex5_frame["close"])).iloc[1:]
-ex5_split = splits.chronological_split(ex5_frame, 0.8, val=0.2)
-ex5_sets = {
-    target: prep.make_dataset(ex5_frame, ex5_split, features=FEATURES,
-                              targets="close", window=window,
-                              target_kind=kind)
-    for target, kind in (("price", "price"), ("log return", "log_return"))
+ex5_ds = pipe_sets["price"]
+assert np.array_equal(ex5_ds.val.dates, pipe_sets["log return"].val.dates)
+ex5_val_forecasts = {
+    f"LSTM, {target} target, {loss}": pipe_sets[target].to_price(
+        training.predict(exp.model, pipe_sets[target].val.X), "val")
+    for (target, loss), exp in pipe_runs.items()
 }
-ex5_x = ex5_sets["price"].test.X[:, -1, FEATURES.index("close")]
-print(f"scaled close on the last input day of the test windows: above 1 in "
-      f"{np.mean(ex5_x > 1):.1%} of them, largest {ex5_x.max():.2f}")
-ex5_outside = {}
-for ex5_target, ex5_ds in ex5_sets.items():
-    ex5_low, ex5_high = ex5_ds.train.y.min(), ex5_ds.train.y.max()
-    ex5_out = (ex5_ds.test.y < ex5_low) | (ex5_ds.test.y > ex5_high)
-    ex5_outside[ex5_target] = np.mean(ex5_out)
-    print(f"{ex5_target:10s} target: {np.mean(ex5_out):.1%} of the test "
-          "targets lie outside the range of the training targets")
-prose.glue("ex5_above", np.mean(ex5_x > 1))
-prose.glue("ex5_price_out", ex5_outside["price"])
-prose.glue("ex5_return_out", ex5_outside["log return"])
-checks.claim(ex5_outside["price"] > 0.3
-             and ex5_outside["log return"] < 0.05,
-             "much of the price target's test rows lie outside the "
-             "training targets' range; the log-return target's stay in it")
+ex5_val_scores = evaluation.score_dataset(
+    ex5_ds, ex5_val_forecasts, "val",
+    nested=[name for name in ex5_val_forecasts if "return" in name])
+ex5_rmse = ex5_val_scores["RMSE"]
+ex5_choice = ex5_rmse.drop(["persistence", "linear"]).idxmin()
+ex5_deploy = bool(ex5_rmse[ex5_choice] < ex5_rmse["persistence"])
+print(f"validation rows: {len(ex5_ds.val)}; lowest validation RMSE among "
+      f"the networks: {ex5_choice}, {ex5_rmse[ex5_choice]:.2f} against "
+      f"persistence {ex5_rmse['persistence']:.2f}")
+print("decision: deploy " + (ex5_choice if ex5_deploy else "persistence"))
+tables.format_table(
+    ex5_val_scores[["RMSE", "MAE", "DM p", "CW p"]],
+    decimals={"DM p": 3, "CW p": 3})
 
 # %% [markdown]
-# Then the pipeline itself, the MSE network of each target with the
-# chapter's settings and first seed (the chapter's own runs when `DATASET`
-# is already the NASDAQ-100), scored on the same test rows, with the lagged
-# correlation of its changes:
+# Now the test rows, once. The forecast was fixed before they were looked
+# at, so a single Diebold-Mariano test against persistence answers the
+# question, with no adjustment for the other three networks:
 
 # %%
-ex5_runs = {
-    target: pipe_runs[target, "MSE"] if DATASET == "nasdaq100" else
-    experiments.run(pipe_build("mse"), ex5_ds, seeds=seeds[:1],
-                    epochs=pipe_epochs, batch_size=pipe_batch,
-                    patience=pipe_patience)
-    for target, ex5_ds in ex5_sets.items()
-}
-ex5_ds = ex5_sets["price"]
 ex5_actual = ex5_ds.actual("test")
-ex5_pers = metrics.rmse(ex5_actual, ex5_ds.previous("test"))
-ex5_ratio, ex5_peak = {}, {}
-for ex5_target, ex5_exp in ex5_runs.items():
-    ex5_f = ex5_exp.forecasts("test")[0]
-    ex5_ratio[ex5_target] = metrics.rmse(ex5_actual, ex5_f) / ex5_pers
-    ex5_lags = metrics.lag_correlation(np.diff(ex5_actual), np.diff(ex5_f),
-                                       max_lag=5)
-    ex5_peak[ex5_target] = ex5_lags.idxmax()
-    ex5_side = ("below" if np.mean(ex5_actual - ex5_f) > 0 else "above")
-    print(f"{ex5_target:10s} target: test RMSE {ex5_ratio[ex5_target]:.2f} "
-          f"times persistence's; on average {ex5_side} the true series "
-          f"({np.mean(ex5_actual - ex5_f):+.0f} points, actual - forecast); "
-          f"its changes go best with the market's at lag "
-          f"{ex5_peak[ex5_target]:+d} ({ex5_lags.max():+.3f})")
-ex5_worse = max(ex5_ratio, key=ex5_ratio.get)
-print(f"the {ex5_worse} target suffers: its RMSE is "
-      f"{ex5_ratio[ex5_worse] / min(ex5_ratio.values()):.1f} times the "
-      "other's")
-prose.glue("ex5_price_ratio", ex5_ratio["price"])
-prose.glue("ex5_return_ratio", ex5_ratio["log return"])
-checks.claim(ex5_ratio["price"] > ex5_ratio["log return"],
-             "the price target suffers")
-checks.claim(ex5_peak["log return"] == 1, "the log-return target's "
-             "changes peak at +1 like persistence's")
+ex5_stat, ex5_p = metrics.diebold_mariano(
+    ex5_actual - pipe_forecasts[ex5_choice],
+    ex5_actual - ex5_ds.previous("test"))
+ex5_ratio = pipe_scores.loc[ex5_choice, "RMSE"] / pers
+ex5_word = ("beats persistence" if ex5_stat < 0 and ex5_p < 0.05 else
+            "is worse than persistence" if ex5_stat > 0 and ex5_p < 0.05
+            else "is not detectably different from persistence")
+print(f"{ex5_choice} on the test rows: RMSE {ex5_ratio:.3f} times "
+      f"persistence's, DM p = {ex5_p:.2g}: it {ex5_word}"
+      + ("" if ex5_deploy else " (for the record: persistence was "
+         "deployed)"))
+print(f"the chapter's pick in hindsight: {best}; the validation slice "
+      + ("picked the same network" if best == ex5_choice else
+         "picked another"))
 
 # %% [markdown]
-# Over this period the NASDAQ-100's test closes lie above the training range
-# ({glue:text}`ex5_above:.0%` of the scaled test inputs are above 1), so the
-# price target has the same saturation problem as in Lu's setting:
-# {glue:text}`ex5_price_out:.0%` of its test targets lie outside everything
-# the network was trained on, against {glue:text}`ex5_return_out:.0%` of the
-# log-return targets. The price target suffers: its test RMSE is
-# {glue:text}`ex5_price_ratio:.2f` times persistence's, against
-# {glue:text}`ex5_return_ratio:.3f` for the log-return target. How it fails
-# is in the line printed for it: a forecast whose curve flattens falls below
-# the true series, one that overshoots lies above it, and a forecast whose
-# changes go best with the market's changes of several days earlier (a
-# positive lag above +1) trails the series. The log-return target is
-# anchored to the last close and its test values stay in the training range,
-# so it does not saturate; its changes peak at $+1$ like persistence's, and
-# its error is below the price target's. Its *inputs* (price-level
-# features, min-max scaled) still leave their training range; replacing the
-# price-level features by ratios to the last close or by returns may help
-# it further.
+# The lines above give this run's decision and its one honest test. Three
+# things to take from it. A choice made on the validation slice can be
+# tested on the test rows like any forecast fixed in advance; the hindsight
+# pick cannot, since the test rows chose it. Persistence is one of the
+# candidates: when no network beats it on the validation slice, persistence
+# is what you deploy, and reporting the best network's test score would
+# report a choice you did not make. And the validation scores are a little
+# optimistic for every network, since the same slice also decided when
+# each one stopped training; with more candidates, or choices tuned harder
+# on it, that optimism grows, which is why the test rows stay untouched
+# until the end.
 #
 # ```{solution-end}
 # ```
+
+# %% tags=["check", "remove-cell"]
+def _ex5_fail(message):
+    raise checks.CheckFailed(message)
+
+
+def _ex5_network_rmse():
+    """Validation RMSE (prices) of each pipeline network the chapter kept."""
+    out = []
+    for (target, _), exp in pipe_runs.items():
+        ds = pipe_sets[target]
+        pred = ds.to_price(training.predict(exp.model, ds.val.X), "val")
+        out.append(metrics.rmse(ds.actual("val"), pred))
+    return out
+
+
+with checks.exercise("ch03-ex5"):
+    for _name, _value in (("ex5_val_scores", ex5_val_scores),
+                          ("ex5_choice", ex5_choice),
+                          ("ex5_deploy", ex5_deploy)):
+        checks.is_set(_value, _name)
+    if not (isinstance(ex5_val_scores, pd.DataFrame)
+            and "RMSE" in ex5_val_scores.columns
+            and "persistence" in ex5_val_scores.index):
+        _ex5_fail("`ex5_val_scores` should be a score table with an RMSE "
+                  "column and a persistence row (evaluation.score_dataset)")
+    _val = pipe_sets["price"]
+    checks.close(ex5_val_scores.loc["persistence", "RMSE"],
+                 metrics.rmse(_val.actual("val"), _val.previous("val")),
+                 "ex5_val_scores.loc['persistence', 'RMSE']",
+                 what="persistence's RMSE on the validation rows: score "
+                 "the validation windows (part 'val'), not the test rows",
+                 rtol=1e-6)
+    _rmse = pd.to_numeric(ex5_val_scores["RMSE"], errors="coerce")
+    _nets = _rmse.drop(["persistence", "linear"], errors="ignore")
+    for _want in _ex5_network_rmse():
+        if not np.isclose(_nets.to_numpy(), _want, rtol=1e-5).any():
+            _ex5_fail("`ex5_val_scores` lacks the validation RMSE of one "
+                      "of the four networks: forecast each network's "
+                      "validation windows and turn them into prices with "
+                      "its own data set's to_price(..., 'val')")
+    if ex5_choice not in _nets.index or ex5_choice != _nets.idxmin():
+        _ex5_fail("`ex5_choice` should name the network (a row of "
+                  "`ex5_val_scores`) with the lowest validation RMSE")
+    if not isinstance(ex5_deploy, (bool, np.bool_)):
+        _ex5_fail("`ex5_deploy` should be True or False")
+    if bool(ex5_deploy) != bool(_rmse[ex5_choice] < _rmse["persistence"]):
+        _ex5_fail("`ex5_deploy` should be True exactly when the chosen "
+                  "network's validation RMSE is below persistence's")
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch03-ex6
+# Write one step of an LSTM in NumPy and check it against Keras. Take the
+# LSTM layer of Lu's NASDAQ network (first seed,
+# `lu_runs["NASDAQ", "LSTM"].model`) and read its weights with
+# `get_weights()`: `kernel` ($d \times 4n$: the four $W$ side by side),
+# `recurrent_kernel` ($n \times 4n$: the four $U$) and `bias` ($4n$), each in
+# Keras' order $i, f, c, o$. Write `ex6_step(x, h, c, kernel,
+# recurrent_kernel, bias)`, which returns the new `(h, c)` for a batch of
+# inputs `x` of shape `(batch, d)`, from the equations of the section on the
+# LSTM. Then
+#
+# 1. recompute the network's test forecasts (one step from
+#    $h_0 = c_0 = 0$, then the dense layer) and compare them with
+#    `training.predict`;
+# 2. run your step over five consecutive days and compare every hidden state
+#    and the last cell state with a Keras LSTM that has the same weights and
+#    `return_sequences=True, return_state=True`;
+# 3. decide: Keras starts the forget gate's bias at 1 so that a fresh LSTM
+#    keeps its cell state. In Lu's setting (a one-day window), the weights of
+#    which gate could be replaced by anything without changing one forecast?
+#    Answer first, then show it by replacing each gate's weights in turn,
+#    and look at the trained network's forget-gate bias. Keep the letters of
+#    those gates (`"i"`, `"f"`, `"c"`, `"o"`) in a list `ex6_idle`.
+#
+# Fixed data (Lu's NASDAQ-100); the check also calls `ex6_step` with weights
+# of its own.
+# :::
+#
+# ```{solution-start} ch03-ex6
+# :class: dropdown
+# ```
+# The four blocks are the four quarters of the last axis of every weight
+# array. Each gate is a sigmoid, the candidate a $\tanh$:
+
+# %%
+def ex6_sigmoid(z):
+    """The logistic function, 1 / (1 + exp(-z))."""
+    return 1 / (1 + np.exp(-z))
+
+
+def ex6_step(x, h, c, kernel, recurrent_kernel, bias):
+    """One LSTM step for a batch: the new hidden and cell states."""
+    z = x @ kernel + h @ recurrent_kernel + bias
+    z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)  # Keras' order
+    c = ex6_sigmoid(z_f) * c + ex6_sigmoid(z_i) * np.tanh(z_c)
+    return ex6_sigmoid(z_o) * np.tanh(c), c
+
+
+ex6_net = lu_runs["NASDAQ", "LSTM"].model
+ex6_lstm, ex6_dense = ex6_net.layers  # LSTM(UNITS), then Dense(1)
+ex6_weights = [w.astype("float64") for w in ex6_lstm.get_weights()]
+ex6_wy, ex6_by = (w.astype("float64") for w in ex6_dense.get_weights())
+
+
+def ex6_forecast(x, weights):
+    """Lu's network with the LSTM ``weights`` on one-day inputs ``x``."""
+    zero = np.zeros((len(x), UNITS))
+    h, _ = ex6_step(x, zero, zero, *weights)
+    return (h @ ex6_wy + ex6_by)[:, 0]
+
+
+ex6_x = ndx.test.X[:, 0, :].astype("float64")  # (m, 1): one day each
+ex6_own = ex6_forecast(ex6_x, ex6_weights)
+ex6_keras = training.predict(ex6_net, ndx.test.X)
+print(f"one step, {len(ex6_x)} test forecasts: largest difference from "
+      f"Keras {np.abs(ex6_own - ex6_keras).max():.1e} (scaled units)")
+assert np.allclose(ex6_own, ex6_keras, atol=1e-5)
+
+# %% [markdown]
+# Five steps: a layer that returns every state, with the trained weights,
+# on five consecutive scaled closes, beside the NumPy loop:
+
+# %%
+ex6_days = np.lib.stride_tricks.sliding_window_view(
+    ndx.test.X[:, 0, 0], 5)[:, :, None]  # (m - 4, 5, 1)
+ex6_layer = keras.layers.LSTM(UNITS, return_sequences=True,
+                              return_state=True)
+ex6_layer.build(ex6_days.shape)
+ex6_layer.set_weights(ex6_lstm.get_weights())
+ex6_seq, _, ex6_c_last = (keras.ops.convert_to_numpy(a)
+                          for a in ex6_layer(ex6_days))
+ex6_h = ex6_c = np.zeros((len(ex6_days), UNITS))
+ex6_states = []
+for ex6_t in range(ex6_days.shape[1]):
+    ex6_h, ex6_c = ex6_step(ex6_days[:, ex6_t].astype("float64"), ex6_h,
+                            ex6_c, *ex6_weights)
+    ex6_states.append(ex6_h)
+ex6_gap = max(np.abs(np.stack(ex6_states, axis=1) - ex6_seq).max(),
+              np.abs(ex6_c - ex6_c_last).max())
+print(f"five steps: largest difference from Keras {ex6_gap:.1e}")
+assert ex6_gap < 1e-5
+
+# %% [markdown]
+# The decision. With one day, $c_{t-1} = c_0 = 0$, so $f_1 \odot c_0 = 0$
+# whatever the forget gate says: its weights should not matter. We replace
+# each gate's columns of the three weight arrays by random numbers in turn:
+
+# %%
+ex6_rng = np.random.default_rng(seeds[0])
+ex6_idle = []
+for ex6_k, ex6_gate in enumerate("ifco"):
+    ex6_block = slice(ex6_k * UNITS, (ex6_k + 1) * UNITS)
+    ex6_new = [w.copy() for w in ex6_weights]
+    for ex6_w in ex6_new:
+        ex6_w[..., ex6_block] = ex6_rng.normal(
+            size=ex6_w[..., ex6_block].shape)
+    ex6_change = np.abs(ex6_forecast(ex6_x, ex6_new) - ex6_own).max()
+    print(f"gate {ex6_gate}: replaced, forecasts change by up to "
+          f"{ex6_change:.2g}")
+    if ex6_change == 0:
+        ex6_idle.append(ex6_gate)
+ex6_forget_bias = ex6_weights[2][UNITS:2 * UNITS]
+print(f"idle gates: {ex6_idle}; the trained forget-gate biases are all "
+      f"exactly 1: {bool(np.all(ex6_forget_bias == 1))}")
+checks.claim(ex6_idle == ["f"], "only the forget gate is idle")
+checks.claim(np.all(ex6_forget_bias == 1), "the forget-gate bias is still "
+             "exactly 1 after training")
+
+# %% [markdown]
+# Only the forget gate is idle: in Lu's setting it multiplies a zero cell
+# state, so no forecast depends on it, its weights receive no gradient (the
+# argument of exercise {ref}`ch03-ex1` for the recurrent kernel), and its
+# bias is still exactly the 1 Keras started it at. The input gate, the
+# candidate and the output gate all shape the forecast. Keras' forget bias
+# of 1 starts to matter from the second day of a window on, when $c_{t-1}$
+# holds something to keep: where the other terms of the gate are small it
+# gives $f_t \approx \sigma(1) \approx 0.73$, so a fresh layer keeps about
+# three quarters of its cell state from one day to the next (a bias of 0
+# would keep half).
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+def _ex6_fail(message):
+    raise checks.CheckFailed(message)
+
+
+def _ex6_keras(weights, x):
+    """Keras' LSTM with ``weights`` on ``x``: every h and the last c."""
+    layer = keras.layers.LSTM(weights[1].shape[0], return_sequences=True,
+                              return_state=True)
+    layer.build(x.shape)
+    layer.set_weights(weights)
+    seq, _, c_last = layer(x)
+    return (keras.ops.convert_to_numpy(seq).astype("float64"),
+            keras.ops.convert_to_numpy(c_last).astype("float64"))
+
+
+def _ex6_numpy(step, weights, x):
+    """The answer's step run over ``x`` from zeros: every h and the last c."""
+    h = c = np.zeros((x.shape[0], weights[1].shape[0]))
+    states = []
+    for t in range(x.shape[1]):
+        try:
+            h, c = step(x[:, t].astype("float64"), h, c,
+                        *(w.astype("float64") for w in weights))
+            h, c = np.asarray(h, dtype=float), np.asarray(c, dtype=float)
+        except Exception as err:  # the answer's own error, in one line
+            _ex6_fail(f"`ex6_step(x, h, c, kernel, recurrent_kernel, bias)` "
+                      f"failed: {type(err).__name__}: {err}")
+        if h.shape != (x.shape[0], weights[1].shape[0]) or h.shape != c.shape:
+            _ex6_fail(f"`ex6_step` should return (h, c), each of shape "
+                      f"(batch, units) = {(x.shape[0], weights[1].shape[0])}")
+        states.append(h)
+    return np.stack(states, axis=1), c
+
+
+with checks.exercise("ch03-ex6"):
+    checks.is_set(ex6_step, "ex6_step")
+    checks.is_set(ex6_idle, "ex6_idle")
+    if not callable(ex6_step):
+        _ex6_fail("`ex6_step` should be a function")
+    _rng = np.random.default_rng(2024)  # 2 inputs, 3 units, 4 steps
+    _weights = [_rng.normal(0, 0.7, shape).astype("float32")
+                for shape in ((2, 12), (3, 12), (12,))]
+    _x = _rng.normal(size=(5, 4, 2)).astype("float32")
+    _want_h, _want_c = _ex6_keras(_weights, _x)
+    _h, _c = _ex6_numpy(ex6_step, _weights, _x)
+    if not np.allclose(_c, _want_c, atol=1e-5):
+        _ex6_fail("the cell state of `ex6_step` is not Keras': check the "
+                  "order of the blocks (i, f, c, o), a sigmoid for each "
+                  "gate and tanh for the candidate, and the bias")
+    if not np.allclose(_h, _want_h, atol=1e-5):
+        _ex6_fail("the cell state is right but the hidden state is not: "
+                  "h = o * tanh(c), with the output gate o")
+    _base, _ = _ex6_keras(_weights, _x[:, :1])
+    _idle = set()
+    for _k, _gate in enumerate("ifco"):
+        _new = [w.copy() for w in _weights]
+        for _w in _new:
+            _w[..., 3 * _k:3 * _k + 3] = _rng.normal(size=_w[..., :3].shape)
+        if np.allclose(_ex6_keras(_new, _x[:, :1])[0], _base, atol=1e-7):
+            _idle.add(_gate)
+    if not isinstance(ex6_idle, (list, tuple, set)) or {
+            str(g).lower() for g in ex6_idle} != _idle:
+        _ex6_fail("`ex6_idle` should list the gates (letters i, f, c, o) "
+                  "whose weights change no forecast with a one-day window")
