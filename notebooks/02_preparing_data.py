@@ -50,6 +50,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Code, Markdown, display
+from statsmodels.tsa.arima.model import ARIMA
 from statsmodels.tsa.stattools import adfuller
 
 from stocklearn import (
@@ -66,10 +67,10 @@ from stocklearn import (
     positive_control,
     prep,
     prose,
-    results,
     settings,
     splits,
     tables,
+    training,
 )
 
 plots.set_style()  # the course's figure style, also for the one-off figures
@@ -325,13 +326,110 @@ plt.show()
 
 # %% [markdown]
 # With the honest scaler most of the test period lies above anything seen in
-# training: {glue:text}`ndx_above:.0%` of the test inputs. Now train the
-# same small network both ways: one SimpleRNN layer with a linear output, the
-# architecture studied by {cite}`lu2024` (chapter 3 looks at it in detail):
+# training: {glue:text}`ndx_above:.0%` of the test inputs. To see what that
+# does to a forecast we train a network on both data sets. It is the first
+# network of the course, so first a primer on training.
+#
+# ### A primer: how a network is trained
+#
+# The network is the one {cite}`lu2024` studies (chapter 3 looks at it in
+# detail): one SimpleRNN layer, which reads the window day by day, and a
+# linear output.
 
 # %%
 display(Code(inspect.getsource(models.simple_rnn), language="python"))
 
+# %% [markdown]
+# Its weights start as random numbers. Training changes them, step by step,
+# until its outputs come close to the targets of the training windows.
+#
+# * The **loss** measures how close: here the mean squared error (`"mse"`)
+#   between outputs and targets, in scaled units.
+# * A **batch** is a small group of training windows, 32 here. For each batch
+#   the network computes the loss and its gradient (how the loss changes with
+#   each weight) and takes one step downhill.
+# * The **optimiser** sets that step. Adam {cite}`kingma2015`, used
+#   throughout the course, scales each weight's step by running averages of
+#   its past gradients; the **learning rate** ($10^{-3}$, Keras' default)
+#   sets its size. Too large and the loss jumps about, too small and
+#   training crawls.
+# * An **epoch** is one pass over all training windows, in a new random
+#   order each time.
+# * A **seed** fixes the random numbers: the starting weights and the order
+#   of the windows. `settings.set_seed(seed)` makes a run repeatable (on the
+#   same machine and backend). Other seeds give other networks, which is why
+#   the course trains several and reports their spread.
+# * **Early stopping** computes the loss on the validation slice (the end of
+#   the training period, never trained on) after every epoch. When it has not
+#   improved for `patience` epochs, training stops and the weights of the
+#   best epoch are restored. The test rows play no part.
+# * **Dropout**, a layer of later chapters' networks (chapter 3's stacked
+#   LSTM), sets a random share of its inputs to zero at every training step,
+#   so that the network cannot lean on a few units: a brake on overfitting.
+#   It is off when the network forecasts, and so in the validation loss,
+#   which is why a network with dropout can show a training loss *above* its
+#   validation loss. This SimpleRNN has none.
+#
+# We train it once on `DATASET`'s chronological split from above, with
+# yesterday's close as the only input and the scaler fitted on the training
+# rows; `training.fit` runs the epochs and the early stopping:
+
+# %%
+PRIMER_PATIENCE = 5  # epochs without a better validation loss, then stop
+primer_epochs = EPOCHS or profile.pick(fast=40, full=100)  # at most
+primer_ds = prep.make_dataset(df, split, window=1)  # train, val, test
+settings.set_seed(seeds[0])  # the same seed gives the same network
+primer_net = models.simple_rnn(primer_ds.input_shape, learning_rate=1e-3)
+primer_log = training.fit(primer_net, primer_ds, epochs=primer_epochs,
+                          batch_size=32, patience=PRIMER_PATIENCE,
+                          verbose=5).history  # a line every 5 epochs
+loss, val_loss = primer_log["loss"], primer_log["val_loss"]
+ran, best = len(loss), int(np.argmin(val_loss)) + 1  # epochs run, best
+print(f"training loss: {loss[0]:.2g} after epoch 1, {loss[-1]:.2g} after "
+      f"epoch {ran}")
+if ran < primer_epochs:
+    print(f"the validation loss stopped falling: lowest at epoch {best}, "
+          f"not lower in the {ran - best} epochs after, so early stopping "
+          f"ended training and restored epoch {best}'s weights")
+else:
+    print(f"no early stop within {ran} epochs: the validation loss was "
+          f"lowest at epoch {best}, whose weights were restored")
+checks.claim(loss[-1] < loss[0], "the training loss falls")
+plots.loss_curves(primer_log, title=f"{DATASET}: SimpleRNN, loss per epoch "
+                  "(dot: lowest validation loss)")
+plt.show()
+
+# %% [markdown]
+# The training loss falls. In a typical run it falls fast while the outputs
+# move from random numbers to about the right level, then slowly, and the
+# validation loss follows at first, then stops falling and wanders around a
+# floor: from there on more epochs fit the training period more closely
+# without forecasting the validation slice any better. Early stopping ends
+# training there (the lines above say what this run did). Both losses are in
+# scaled units; what counts is the forecast in prices on the test rows,
+# beside the baselines:
+
+# %%
+primer_pred = primer_ds.to_price(
+    training.predict(primer_net, primer_ds.test.X), "test")
+primer_rmse = evaluation.score_dataset(
+    primer_ds, {"SimpleRNN": primer_pred})["RMSE"]
+print("test RMSE: " + ", ".join(f"{name} {value:.2f}"
+                                for name, value in primer_rmse.items()))
+
+# %% [markdown]
+# Whether a difference in RMSE like this one is real or luck of the test
+# period is what the Diebold-Mariano test further down decides; exercise
+# {ref}`ch02-ex6` computes it for this network by hand.
+#
+# ### The leak, trained
+#
+# Back to the NASDAQ-100, honest and leaky. `experiments.run` does the steps
+# above once per seed in `SEEDS` (set the seed, build, fit, forecast in
+# prices) and scores the forecasts beside persistence and the linear
+# baseline; the rest of the course uses it. Lu's split has no validation
+# slice, so each network trains for a fixed number of epochs (printed at the
+# top of the page).
 
 # %%
 def build(ds):
@@ -350,9 +448,6 @@ runs = {name: exp.forecasts("test") for name, exp in exps.items()}
 # baseline
 scaling = evaluation.score_dataset(honest, runs)
 rmse_of = scaling["RMSE"]
-for name in scalers:
-    print(f"{name}: RMSE {rmse_of[name]:.2f} -> " + results.verdict(
-        rmse_of[name], rmse_of["persistence"], scaling.loc[name, "DM p"]))
 leak_ratio = rmse_of.iloc[1] / rmse_of.iloc[0]
 print(f"the leaky scaler's RMSE is {leak_ratio:.2f} "
       f"times the train-only scaler's")
@@ -366,9 +461,8 @@ checks.claim(below > 0.9, "the honest model's forecast stays below the "
 checks.claim(rmse_of[["persistence", "linear"]].max()
              < rmse_of[list(scalers)].min(),
              "the two simple baselines do better than both networks")
-# the ensemble (tested) and the per-seed numbers, each labelled
-SHOWN = ["RMSE", "RMSE per seed", "RMSE per seed std", "MAE", "seeds",
-         "DM p"]
+# the ensemble and the per-seed numbers, each labelled
+SHOWN = ["RMSE", "RMSE per seed", "RMSE per seed std", "MAE", "seeds"]
 LABELS = {"RMSE": "RMSE (ensemble)",
           "RMSE per seed": "RMSE per seed (mean ± std)",
           "MAE": "MAE (ensemble)"}
@@ -381,9 +475,8 @@ plt.show()
 
 # %% [markdown]
 # A network trained with several seeds gives one forecast per seed. The
-# forecast we score and test is their average, the **seed ensemble**:
-# `RMSE (ensemble)` is its error, and `DM p` (the Diebold-Mariano p-value
-# against persistence, explained below) tests exactly that forecast.
+# forecast we score (and, from the next sections on, test) is their average,
+# the **seed ensemble**: `RMSE (ensemble)` is its error.
 # `RMSE per seed` is what a single training run gives: each seed's own RMSE,
 # mean ± standard deviation over the seeds in `SEEDS`. What the leaky model
 # gains over the honest one (its RMSE is {glue:text}`leak_ratio:.2f` times
@@ -478,9 +571,18 @@ plt.show()
 #   over the training rows;
 # * **moving average**: $\hat y_t = \tfrac{1}{n}\sum_{i=1}^{n} y_{t-i}$, here
 #   $n = 5$;
-# * **ARIMA(1,1,0)**: an autoregression on daily changes,
-#   $\Delta\hat y_t = \mu + \phi\,\Delta y_{t-1}$, fit once on the training
-#   rows {cite}`box2015`;
+# * **ARIMA(1,1,0)** {cite}`box2015`. An ARIMA($p$, $d$, $q$) model
+#   differences the series $d$ times, then explains each value by its own
+#   $p$ previous values (the autoregressive part, AR) and by the $q$
+#   previous forecast errors (the moving-average part, MA). ARIMA(1,1,0)
+#   differences once, so it models the daily *changes*, and forecasts each
+#   change from the one before, without a constant:
+#   $\hat y_t = y_{t-1} + \phi\,(y_{t-1} - y_{t-2})$. Its one coefficient
+#   $\phi$ is fit on the training rows (by maximum likelihood) and then kept
+#   fixed. With $\phi = 0$ the forecast is $y_{t-1}$: ARIMA(1,1,0) *nests*
+#   persistence, and can beat it only as far as daily changes are
+#   autocorrelated, which for daily prices they hardly are (chapter 1; the
+#   fitted $\phi$ is printed below);
 # * **linear on window**: a linear regression that reads the same 20-day
 #   window as a network would, expressed relative to the last close. It is the
 #   strong simple baseline every model in this course must beat.
@@ -526,6 +628,11 @@ forecasts = {
 }
 actual, previous = ds.actual("test"), ds.previous("test")
 train_series = ds.train_series()  # the close over the training rows
+with warnings.catch_warnings():  # statsmodels' notes on the start values
+    warnings.simplefilter("ignore")
+    phi = ARIMA(train_series, order=(1, 1, 0)).fit().params[0]
+print(f"ARIMA(1,1,0) on the training rows: phi = {phi:+.3f}")
+checks.claim(abs(phi) < 0.1, "daily changes are hardly autocorrelated")
 metrics.evaluate(actual, forecasts["drift"], previous=previous,
                  train_series=train_series, name="drift")
 
@@ -533,8 +640,8 @@ metrics.evaluate(actual, forecasts["drift"], previous=previous,
 # `metrics.evaluate` scores one forecast; `evaluation.score` scores several
 # forecasts of the same rows at once (for a model trained with several seeds
 # it scores the seed ensemble, and each seed on its own in the `per seed`
-# columns), with the two tests explained below (`DM p`, and `CW p` for the
-# forecasts named in `nested`):
+# columns). It also adds two tests, in the columns `DM p` and `CW p`, which
+# we look at once they are explained below:
 
 # %%
 NESTED = ("drift", "ARIMA(1,1,0)", "linear on window")  # contain persistence
@@ -542,7 +649,7 @@ scores = evaluation.score(actual, forecasts, previous=previous,
                           train_series=train_series, nested=NESTED)
 checks.claim((scores["RMSE"] / scores["RMSE"].min() < 1.03).sum() >= 3,
              "several baselines are within a few percent of each other")
-scores[["RMSE", "MAE", "MAPE", "MASE", "DA", "DM p", "CW p"]]
+scores[["RMSE", "MAE", "MAPE", "MASE", "DA"]]
 
 # %% [markdown]
 # Several baselines are within a few percent of each other, and that is the
@@ -568,8 +675,9 @@ scores[["RMSE", "MAE", "MAPE", "MASE", "DA", "DM p", "CW p"]]
 # would understate the uncertainty of $\bar d$ and make p-values too small.
 # We use the small-sample correction of {cite}`harvey1997` and Student's $t$
 # with $m - 1$ degrees of freedom. Positive values mean the first forecast
-# has the larger loss. `evaluation.score` already added the p-value of each
-# forecast against persistence (column `DM p`); one test in full:
+# has the larger loss. Exercise {ref}`ch02-ex6` builds the test from these
+# formulas. `evaluation.score` added the p-value of each forecast against
+# persistence (column `DM p`); one test in full:
 
 # %%
 stat, p = metrics.diebold_mariano(actual - forecasts["moving average (5)"],
@@ -578,7 +686,7 @@ larger = "moving average" if stat > 0 else "persistence"
 print(f"moving average (5) vs persistence: DM = {stat:+.2f}, p = {p:.2g} "
       f"({larger} has the larger squared error)")
 print("p-values of every baseline against persistence "
-      "(the 'DM p' column above):")
+      "(column 'DM p' of scores):")
 print(scores["DM p"].dropna().round(4).to_string())
 
 # %% [markdown]
@@ -592,7 +700,7 @@ print(scores["DM p"].dropna().round(4).to_string())
 # common in this course: the model **contains persistence**. The linear
 # baseline forecasts tomorrow's return from the window, and with all its
 # coefficients zero it *is* persistence; the same holds for drift ($c = 0$),
-# for ARIMA(1,1,0) ($\mu = \phi = 0$) and for every network that forecasts
+# for ARIMA(1,1,0) ($\phi = 0$) and for every network that forecasts
 # returns (an output of zero). If persistence were the truth, such a model
 # would still estimate small non-zero coefficients from noise, and that
 # noise adds to its squared error: its MSE is then *expected* to be a little
@@ -611,7 +719,7 @@ print(scores["DM p"].dropna().round(4).to_string())
 # it. A network that forecasts the scaled price *level*, as {cite}`lu2024`
 # does, does not nest persistence (its bounded units cannot represent the
 # identity exactly), nor does the moving average, so `CW p` stays empty for
-# them. For the linear baseline:
+# them. For the linear baseline, and then both tests' columns of `scores`:
 
 # %%
 cw_stat, cw_p = metrics.clark_west(actual, forecasts["persistence"],
@@ -621,6 +729,7 @@ dm_stat, dm_p = metrics.diebold_mariano(
 print(f"linear on window vs persistence: DM = {dm_stat:+.2f} "
       f"(p = {dm_p:.2g}, two-sided), CW = {cw_stat:+.2f} "
       f"(p = {cw_p:.2g}, one-sided)")
+scores[["DM p", "CW p"]].round(4)
 
 # %% [markdown]
 # ## A positive control: would the test see a real gain?
@@ -1309,7 +1418,7 @@ print(f"model RMSE / persistence's: (a) {ratio_a:.2f}, (b) {ratio_b:.3f}; "
 checks.claim(ratio_a > 1.2 and ratio_a > ratio_b,
              "(a) compounds into a large error; (b) removes the "
              "extrapolation problem")
-tables.format_table(steps[SHOWN]).rename(columns=LABELS)
+tables.format_table(steps[[*SHOWN, "DM p"]]).rename(columns=LABELS)
 
 # %% [markdown]
 # In (a) the forecast is `last close * exp(predicted return)`, so the price
@@ -1325,3 +1434,142 @@ tables.format_table(steps[SHOWN]).rename(columns=LABELS)
 #
 # ```{solution-end}
 # ```
+#
+# :::{exercise}
+# :label: ch02-ex6
+# Does the primer's SimpleRNN beat persistence? Build the Diebold-Mariano
+# test from its formulas (without `metrics.diebold_mariano`) for the
+# network's forecast `primer_pred` and persistence on the test rows of
+# `primer_ds` (`DATASET`'s), with the errors $e_t = y_t - \hat y_t$:
+#
+# 1. the loss differential `ex6_d`,
+#    $d_t = e_{\text{net},t}^2 - e_{\text{pers},t}^2$, one value per test day;
+# 2. its long-run variance `ex6_lrv`: the autocovariances
+#    $\hat\gamma_k = \tfrac{1}{m}\sum_{t=k+1}^{m}(d_t - \bar d)
+#    (d_{t-k} - \bar d)$ with Bartlett weights
+#    $1 - k/(L+1)$ over $L$ = `metrics.newey_west_lags(m)` lags;
+# 3. the statistic `ex6_stat`: $\bar d / \sqrt{\hat S / m}$ times the
+#    small-sample factor $\sqrt{(m - 1)/m}$ of {cite}`harvey1997` (for
+#    one-day forecasts), and its two-sided p-value `ex6_p` from Student's $t$
+#    with $m - 1$ degrees of freedom (`scipy.stats.t.sf`);
+# 4. your decision at the 5 % level, `ex6_verdict`: `"network"` if the
+#    network is significantly more accurate, `"persistence"` if persistence
+#    is, `"neither"` if the test cannot tell them apart.
+#
+# How would the statistic and the p-value change with the plain variance
+# $\hat\gamma_0$ in place of $\hat S$?
+# :::
+#
+# ```{solution-start} ch02-ex6
+# :class: dropdown
+# ```
+
+# %%
+from scipy import stats
+
+ex6_actual = primer_ds.actual("test")
+ex6_e_net = ex6_actual - primer_pred
+ex6_e_pers = ex6_actual - baselines.persistence(primer_ds)
+ex6_d = ex6_e_net**2 - ex6_e_pers**2  # > 0: the network's loss is larger
+ex6_m = len(ex6_d)
+ex6_lags = metrics.newey_west_lags(ex6_m)
+ex6_c = ex6_d - ex6_d.mean()
+ex6_gamma = [ex6_c[k:] @ ex6_c[:ex6_m - k] / ex6_m
+             for k in range(ex6_lags + 1)]  # autocovariances, lag 0 .. L
+ex6_lrv = ex6_gamma[0] + 2 * sum((1 - k / (ex6_lags + 1)) * ex6_gamma[k]
+                                 for k in range(1, ex6_lags + 1))
+
+
+def ex6_test(variance):
+    """The corrected statistic and its two-sided p-value."""
+    dm = ex6_d.mean() / np.sqrt(variance / ex6_m)
+    stat = dm * np.sqrt((ex6_m - 1) / ex6_m)  # the HLN factor for h = 1
+    return stat, 2 * stats.t.sf(abs(stat), df=ex6_m - 1)
+
+
+ex6_stat, ex6_p = ex6_test(ex6_lrv)
+if ex6_p >= 0.05:
+    ex6_verdict = "neither"
+else:
+    ex6_verdict = "network" if ex6_stat < 0 else "persistence"
+ex6_plain = ex6_test(ex6_gamma[0])
+print(f"{ex6_m} test days, L = {ex6_lags} lags; network RMSE "
+      f"{metrics.rmse(ex6_actual, primer_pred):.2f}, persistence "
+      f"{metrics.rmse(ex6_actual, ex6_actual - ex6_e_pers):.2f}")
+print(f"Newey-West variance: DM = {ex6_stat:+.2f}, p = {ex6_p:.2g} -> "
+      f"verdict: {ex6_verdict}")
+print(f"plain variance:      DM = {ex6_plain[0]:+.2f}, "
+      f"p = {ex6_plain[1]:.2g} (long-run / plain variance "
+      f"{ex6_lrv / ex6_gamma[0]:.2f})")
+checks.claim(ex6_lrv > ex6_gamma[0], "the long-run variance is larger "
+             "than the plain one")
+
+# %% [markdown]
+# The first line under the code gives the decision. The long-run variance
+# is larger than the plain one: the network's errors drift slowly (too low
+# for days in a row), so the loss differentials are positively
+# autocorrelated and carry less information than $m$ independent days
+# would. The plain variance therefore makes the statistic larger in absolute
+# value and the p-value smaller than they should be (the second line): it
+# would declare differences real too readily. `metrics.diebold_mariano`
+# computes exactly this test, with `lags=0` for the plain variance.
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+def _ex6_slip(value, name, slips):
+    """Fail with a hint when ``value`` matches one of the known slips."""
+    for hint, wrong in slips.items():
+        if np.shape(value) == np.shape(wrong) and np.allclose(
+                value, wrong, rtol=1e-6, atol=0):
+            raise checks.CheckFailed(f"`{name}` looks like {hint}")
+
+
+with checks.exercise("ch02-ex6"):
+    _truth = primer_ds.actual("test")
+    _e = (_truth - primer_pred, _truth - baselines.persistence(primer_ds))
+    _d = _e[0] ** 2 - _e[1] ** 2
+    _lags = metrics.newey_west_lags(len(_d))
+    _dm, _p = metrics.diebold_mariano(*_e)
+    checks.is_set(ex6_d, "ex6_d")
+    _ex6_slip(ex6_d, "ex6_d", {
+        "persistence's loss minus the network's: take the network's first":
+            -_d,
+        "a difference of absolute errors: square them": np.abs(_e[0])
+        - np.abs(_e[1])})
+    checks.close(ex6_d, _d, "ex6_d", what="the network's squared error "
+                 "minus persistence's, one value per test day")
+    checks.number(ex6_lrv, "ex6_lrv")
+    _ex6_slip(ex6_lrv, "ex6_lrv", {
+        "the plain variance: add the autocovariances with Bartlett weights "
+        "over metrics.newey_west_lags(m) lags": np.var(_d)})
+    checks.close(ex6_lrv, metrics.long_run_variance(_d, _lags), "ex6_lrv",
+                 what="the Newey-West (Bartlett) long-run variance of the "
+                 "loss differential")
+    checks.number(ex6_stat, "ex6_stat")
+    _ex6_slip(ex6_stat, "ex6_stat", {
+        "the statistic with the plain variance (no autocovariances)":
+            metrics.diebold_mariano(*_e, lags=0)[0],
+        "the statistic with its sign flipped: positive means the network's "
+        "loss is larger": -_dm,
+        "the statistic of absolute errors: square them":
+            metrics.diebold_mariano(*_e, loss="absolute")[0],
+        "the statistic without the small-sample factor sqrt((m - 1) / m)":
+            _dm / np.sqrt((len(_d) - 1) / len(_d))})
+    checks.close(ex6_stat, _dm, "ex6_stat", what="the Diebold-Mariano "
+                 "statistic with the Newey-West variance and the HLN factor")
+    checks.number(ex6_p, "ex6_p", low=0, high=1)
+    checks.close(ex6_p, _p, "ex6_p", what="the two-sided p-value of "
+                 "Student's t with m - 1 degrees of freedom")
+    checks.is_set(ex6_verdict, "ex6_verdict")
+    if ex6_verdict not in ("network", "persistence", "neither"):
+        raise checks.CheckFailed('`ex6_verdict` should be "network", '
+                                 '"persistence" or "neither"')
+    _want = ("neither" if _p >= 0.05 else
+             "network" if _dm < 0 else "persistence")
+    if ex6_verdict != _want:
+        raise checks.CheckFailed(
+            f'`ex6_verdict` = "{ex6_verdict}" does not follow from the '
+            "test: compare the p-value with 0.05, and read the sign (positive"
+            ": the network's squared errors are the larger)")
