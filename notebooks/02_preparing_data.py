@@ -405,7 +405,9 @@ plt.show()
 # validation loss follows at first, then stops falling and wanders around a
 # floor: from there on more epochs fit the training period more closely
 # without forecasting the validation slice any better. Early stopping ends
-# training there (the lines above say what this run did). Both losses are in
+# training there (the lines above say what this run did). An epoch's
+# training loss is the average over its batches while the weights still
+# move, so early on it can lie above the validation loss. Both losses are in
 # scaled units; what counts is the forecast in prices on the test rows,
 # beside the baselines:
 
