@@ -27,25 +27,21 @@ if "google.colab" in sys.modules:
 # ResNet followed by two LSTM layers {cite}`resnetlstm`, and reports that it
 # is "more stable" than ARIMA, a support vector machine, a multilayer
 # perceptron, a simple RNN, an LSTM and a particle-swarm-tuned LSTM. We build
-# the network, find out why the table of layers printed in the paper cannot
-# run as printed, reproduce the comparison on the paper's 604 days, deal
-# with the ex-dividend days hidden in the raw prices, which the paper does
-# not mention, and then ask what the paper's error table can mean at all.
+# the network, find why its printed table of layers cannot run, reproduce
+# the comparison on the paper's 604 days, deal with the ex-dividend days
+# hidden in the raw prices, and ask what the paper's error table can mean.
 #
 # **Learning goals.** After this chapter you can
 #
 # * explain what a 3x3 convolution does to a window of days x features, what
-#   a residual block adds, and how stride 1 and stride-1 pooling keep the
-#   shape of a small input;
-# * build a ResNet + LSTM in Keras, count its weights and scale it with a
-#   width factor;
-# * run a full comparison of classical and deep forecasts (ARIMA, SVR, MLP,
-#   RNN, LSTM, a particle-swarm-tuned LSTM, ResNet + LSTM) on the same rows,
-#   beside persistence, a linear baseline and a Diebold-Mariano test;
+#   a residual block adds, and how stride and padding set the shape;
+# * build a ResNet + LSTM in Keras, count its weights and scale its width;
+# * compare classical and deep forecasts (ARIMA, SVR, MLP, RNN, LSTM, a
+#   particle-swarm-tuned LSTM, ResNet + LSTM) on the same rows, beside
+#   persistence, a linear baseline and a Diebold-Mariano test;
 # * find ex-dividend days in raw prices, measure their effect and adjust for
 #   them;
-# * check a paper's reported errors against what the data allow, and say in
-#   plain words what they can and cannot mean.
+# * check a paper's reported errors against what the data allow.
 
 # %%
 import inspect
@@ -217,10 +213,8 @@ plt.show()
 # its own weights; a layer that reads $C$ channels has $3 \cdot 3 \cdot C$
 # weights per filter. Along the days, a filter can learn a local pattern in
 # time: a three-day average, a difference, a turn. Along the features it
-# mixes neighbouring *columns*, and that axis is not like the axis of a
-# photograph: the order open, high, low, close, volume is a convention, so
-# "neighbouring" means "next to each other in the table". The network has
-# to learn to cope with whatever order it is given.
+# mixes neighbouring *columns*, and unlike the axes of a photograph, their
+# order (open, high, low, close, volume) is a mere convention.
 #
 # ### Residual learning
 #
@@ -237,34 +231,30 @@ plt.show()
 #
 # where $*$ is a 3x3 convolution, BN is batch normalisation
 # {cite}`ioffe2015` and $s(x)$ is the shortcut: $x$ itself, or a 1x1
-# convolution (a **projection**, plus its own batch normalisation) when the
-# block changes the number of channels. The block only has to learn the
-# *change* $F(x)$ to its input; a block that should do nothing can set $F$ to
-# zero, and the gradient reaches early layers directly through the
-# shortcuts.
+# convolution (a **projection**, with its own batch normalisation) when the
+# block changes the number of channels. The block only learns the *change*
+# $F(x)$ to its input, and the gradient reaches early layers directly
+# through the shortcuts.
 #
-# Batch normalisation standardises each channel with the mean and variance
-# of the current batch during training, and with running averages of them
-# when the trained model forecasts. Keras updates those averages with
-# momentum 0.99: after $k$ batches the starting values (mean 0, variance 1)
-# still weigh $0.99^k$, and our few hundred training windows make only a
-# handful of batches per epoch (printed above). After the few epochs we can
-# afford, such a model would forecast with statistics that are still partly
-# the starting ones. The builder therefore uses momentum 0.9
-# (`bn_momentum`); exercise {ref}`ch04-ex1` shows what the default does.
+# Batch normalisation standardises each channel with the current batch's
+# mean and variance in training, and with running averages of them when the
+# model forecasts. With Keras' momentum 0.99 the starting values still weigh
+# $0.99^k$ after $k$ batches, and our few hundred windows make only a
+# handful of batches per epoch (printed above). The builder therefore uses
+# momentum 0.9 (`bn_momentum`); exercise {ref}`ch04-ex1` shows what the
+# default does.
 #
 # ### Stride 1, and pooling with stride 1
 #
 # ResNet-18 for photographs halves the height and width of its maps at every
-# stage (stride 2), so that a 224x224 image ends as a 7x7 map. A window of
-# five features would be down to a single column after three halvings. The
-# paper therefore keeps every stride at 1 and puts a 2x2 **max-pooling with
-# stride 1** after the first convolution and after each of the four stages
-# (its Table 3).
-# Such a pooling replaces every value by the largest of a 2x2 square. It does
-# not make the map coarser; it smooths it, and unpadded it removes one day
-# and one feature. The paper does not say how the poolings pad. Without
-# padding the shapes go:
+# stage (stride 2), so that a 224x224 image ends as a 7x7 map; a window of
+# five features would be a single column after three halvings (exercise
+# {ref}`ch04-ex4`). The paper keeps every stride at 1 and puts a 2x2
+# **max-pooling with stride 1** after the first convolution and after each
+# of the four stages (its Table 3). Such a pooling replaces every value by
+# the largest of a 2x2 square: it smooths the map, and unpadded it removes
+# one day and one feature. The paper does not say how the poolings pad.
+# Without padding the shapes go:
 
 # %%
 POOLS = ["stem_pool"] + [f"stage{s}_pool" for s in range(1, 5)]
@@ -279,11 +269,10 @@ except ValueError as error:
 
 # %% [markdown]
 # The fifth pooling has nothing left to pool: **the network as printed
-# cannot run** on five features. Our choice, the builder's default
-# `pool_padding="same"`, pads each pooling so that it keeps the shape (the
-# parameter `POOL_PADDING` of this notebook). Every convolution pads too
-# ("same"), as in ResNet. The shape after the first convolution (the
-# **stem**) and after each stage, in the network this notebook trains:
+# cannot run** on five features. We pad each pooling so that it keeps the
+# shape (`pool_padding="same"`, the builder's default and this notebook's
+# `POOL_PADDING`); every convolution pads too, as in ResNet. The shapes
+# after the first convolution (the **stem**) and after each stage:
 
 # %%
 net = models.resnet_lstm(spdb.input_shape, width=width,
@@ -303,14 +292,13 @@ checks.claim(receptive >= WINDOW,
              "by the end every value has seen the whole window")
 
 # %% [markdown]
-# With stride 1 the maps keep the window's shape through all four stages;
-# only the number of channels grows. Each 3x3 convolution and each pooling
-# on the main path widens the neighbourhood a value depends on, so by the
-# end every value has seen the whole window. After dropout (rate 0.5), the
-# maps are cut back into a sequence: one step per day, holding that day's
-# features times channels, and two LSTM layers (128 and 64 units) read it as
-# chapter 3's LSTM read prices. A dense layer of 32 ReLU units and a linear
-# output make the forecast. The whole builder, and its block:
+# The maps keep the window's shape through all four stages; only the
+# channels grow. Each 3x3 convolution and each pooling widens the
+# neighbourhood a value depends on, so by the end every value has seen the
+# whole window. After dropout (rate 0.5) the maps are cut into a sequence,
+# one step per day holding its features times channels, which two LSTM
+# layers (128 and 64 units) read; a dense layer of 32 ReLU units and a
+# linear output make the forecast. The builder and its block:
 
 # %%
 display(Code(inspect.getsource(models.residual_block), language="python"))
@@ -343,15 +331,14 @@ pd.DataFrame(widths).T.rename_axis("width")
 
 # %% [markdown]
 # The paper's network has millions of weights for a few hundred training
-# windows; most of them sit in the last stage and in the first LSTM, whose
-# input at width 1 is five features times 512 channels per day. Halving the
-# width divides the convolution weights by about four, and so the work per
-# epoch: the convolutions run at every day and feature of the window, so
-# this network is much slower to train than chapter 3's LSTM. That is why
-# the `fast` profile trains width {glue:text}`width_fast:g` and the `full`
-# profile trains the paper's width {glue:text}`width_full:g` only for a few
-# epochs on one seed (parameters `WIDTH`, `RESNET_EPOCHS` and
-# `RESNET_SEEDS` restore more).
+# windows, most of them in the last stage and in the first LSTM, which reads
+# five features times 512 channels per day. Halving the width divides the
+# convolution weights, and the work per epoch, by about four: the
+# convolutions run at every day and feature, so this network is much slower
+# to train than chapter 3's LSTM. The `fast` profile trains width
+# {glue:text}`width_fast:g`; the `full` profile trains the paper's width
+# {glue:text}`width_full:g` for a few epochs on one seed (`WIDTH`,
+# `RESNET_EPOCHS` and `RESNET_SEEDS` restore more).
 
 # %% [markdown]
 # ## Reproducing the paper
@@ -360,13 +347,11 @@ pd.DataFrame(widths).T.rename_axis("width")
 #
 # The paper downloaded the five daily series of each stock with the tushare
 # package. Our files come from other vendors, hold the same trading days
-# (chapter 1 and the data provenance appendix) and are **raw** prices, not
-# adjusted for dividends; section 3 comes back to that. The first 500 days
-# are the training part and the last 104 the test part. The paper does not
-# say how long its input windows are or how it scaled the data; we assume
-# windows of `WINDOW` days and min-max scaling fitted on the training rows,
-# so the first `WINDOW` training days only serve as inputs. Every forecast
-# is of the next day's close.
+# (data provenance appendix) and are **raw** prices, not adjusted for
+# dividends (section 3). The first 500 days train, the last 104 test. The
+# paper does not say how long its windows are or how it scaled the data; we
+# assume windows of `WINDOW` days and min-max scaling fitted on the training
+# rows. Every forecast is of the next day's close.
 
 # %%
 for stock, ds in sets.items():
@@ -405,17 +390,17 @@ checks.claim(outside["Wuliangye"] == 0 and outside["SPDB"] > 0.5,
 # ### The methods
 #
 # The paper names its competitors and nothing else about them. We run each
-# on exactly the same windows and test rows, with these choices:
+# on the same windows and test rows:
 #
 # * **ARIMA**: an ARIMA of order `ARIMA_ORDER` on the close, fitted once on
 #   the training days and then run forward over the test days without
 #   refitting (`baselines.arima`; {cite}`box2015`).
 # * **SVM**: for a numeric target a support vector machine is a support
-#   vector *regression* {cite}`drucker1997`. Scikit-learn's `SVR` with an
-#   RBF kernel reads the window flattened into one vector of days x features
-#   numbers and predicts the scaled close; errors smaller than $\epsilon$
-#   cost nothing, so $\epsilon$ has to be small against the daily moves of a
-#   scaled price. It is deterministic: one run.
+#   vector *regression* {cite}`drucker1997`: scikit-learn's `SVR` with an
+#   RBF kernel reads the window flattened into one vector and predicts the
+#   scaled close; errors smaller than $\epsilon$ cost nothing, so
+#   $\epsilon$ must be small against the daily moves. Deterministic: one
+#   run.
 # * **MLP**: scikit-learn's multilayer perceptron on the same flattened
 #   window, two ReLU layers of 64 and 32 units, Adam, one run per seed.
 # * **RNN** and **LSTM**: chapter 3's one-layer networks of `UNITS` units,
@@ -424,9 +409,8 @@ checks.claim(outside["Wuliangye"] == 0 and outside["SPDB"] > 0.5,
 #   rate chosen by a particle swarm (below).
 # * **ResNet+LSTM**: the network of section 1.
 #
-# The two scikit-learn models live in `stocklearn.sklearn_models`, which
-# trains them once per seed and scores them like `experiments.run` does the
-# Keras networks:
+# `stocklearn.sklearn_models` trains the two scikit-learn models once per
+# seed and scores them as `experiments.run` does the Keras networks:
 
 # %%
 display(Code(inspect.getsource(sklearn_models.fit_and_forecast),
@@ -435,27 +419,23 @@ display(Code(inspect.getsource(sklearn_models.fit_and_forecast),
 # %% [markdown]
 # :::{admonition} Assumptions
 # :class: note
-# Not stated by the paper, chosen by us (all parameters at the top of the
-# notebook or arguments of the package's functions): the window length, the
-# scaling, ARIMA's order, SVR's $C = 1$ and $\epsilon = 0.005$ in scaled
-# units, the MLP's layers, the RNN's and LSTM's units, the ranges the swarm
-# searches, Adam with the learning rate $10^{-3}$, batches of `BATCH_SIZE`,
-# the mean squared error, and the epochs. The paper trained the ResNet at
-# width 1 for an unknown number of epochs; the `full` profile trains width
-# {glue:text}`width_full:g` for `RESNET_EPOCHS` epochs on one seed, the
-# `fast` profile a narrower network for fewer epochs (printed at the top).
-# The comparison table and the saved rows say so: the ResNet's row is one
-# run where the other networks are seed ensembles (`seeds`), and `cut`
-# names what the run cut.
+# Not stated by the paper, chosen by us (parameters at the top or
+# arguments of the package's functions): the window length, the scaling,
+# ARIMA's order, SVR's $C = 1$ and $\epsilon = 0.005$ in scaled units, the
+# MLP's layers, the RNN's and LSTM's units, the swarm's ranges, Adam with
+# the learning rate $10^{-3}$, batches of `BATCH_SIZE`, the mean squared
+# error, and the epochs. The paper trained the ResNet at width 1 for
+# unknown epochs; our profiles train it for fewer epochs on one seed, the
+# `fast` one narrower (printed at the top). The ResNet's row is one run
+# where the other networks are seed ensembles (`seeds`), and `cut` names
+# what the run cut.
 # :::
 #
 # ### The ResNet + LSTM
 #
-# The paper's network first, at width `width`: it is by far the largest
-# network of the chapter, and it needs the most memory. TensorFlow keeps
-# part of the memory of every network it has trained until the notebook
-# ends, so the big one goes first, and it forecasts in batches of
-# `BATCH_SIZE` windows rather than all at once (`predict_batch_size`).
+# The paper's network first, at width `width`: it needs the most memory,
+# and TensorFlow keeps part of the memory of every network it has trained,
+# so the big one goes first and forecasts in batches (`predict_batch_size`).
 
 # %%
 paper = papers.resnetlstm_rmse()
@@ -542,31 +522,24 @@ for stock, ds in sets.items():
 # %% [markdown]
 # ### PSO-LSTM: a particle swarm picks the LSTM's settings
 #
-# Particle swarm optimisation {cite}`kennedy1995` searches a box of
-# settings with a handful of *particles*. Each particle is a point in the box
-# (here: the LSTM's number of units, and the base-10 logarithm of its
-# learning rate) with a velocity. Every round, each particle's setting is
-# tried, and then each velocity is pulled towards the best point that
-# particle has found so far and towards the best point of the whole swarm,
-# with random weights:
+# Particle swarm optimisation {cite}`kennedy1995` (`tuning.pso`) moves a
+# handful of *particles* through a box of settings, here the LSTM's number
+# of units and the base-10 logarithm of its learning rate. Each round, every
+# particle's setting $x$ is tried, and its velocity $v$ is pulled towards
+# the best point that particle has found and the best of the whole swarm,
+# with random weights $r_1, r_2$:
 #
 # $$
 # v \leftarrow \omega v + c_1 r_1 (p_{own} - x) + c_2 r_2 (p_{swarm} - x),
 # \qquad x \leftarrow x + v .
 # $$
 #
-# "Tried" means: train an LSTM with that setting on the first 80 % of the
-# training days and measure its RMSE on the last 20 %, the **validation
-# slice**. The test days are never looked at. The best setting is then
-# trained on all training days, like the plain LSTM (over `extra_seeds`,
-# printed at the top). The paper does not say what its swarm tuned; these
-# two settings are common choices. Every setting tried costs one training,
-# so the search costs particles x rounds LSTM trainings per stock; the
-# `fast` profile uses a tiny swarm, the `full` profile a small one
-# (`PSO_PARTICLES`, `PSO_ITERATIONS`).
-
-# %%
-display(Code(inspect.getsource(tuning.pso), language="python"))
+# Trying a setting means training an LSTM on the first 80 % of the training
+# days and measuring its RMSE on the last 20 %, the **validation slice**;
+# the test days are never looked at. The best setting is then trained on
+# all training days. The paper does not say what its swarm tuned. The
+# search costs particles x rounds trainings per stock (`PSO_PARTICLES`,
+# `PSO_ITERATIONS`), so the profiles use small swarms.
 
 # %%
 PSO_BOUNDS = {"units": (8, 128), "log10_lr": (-3.5, -2.0)}
@@ -607,48 +580,42 @@ else:
 # ### Our numbers beside the paper's
 #
 # One row per method and stock: the paper's test RMSE in CNY; ours, the
-# RMSE of the seed ensemble (the mean of the forecasts over the seeds, the
-# forecast that is tested; ARIMA and SVR are deterministic), and `per seed`,
-# the mean ± standard deviation of each seed's own RMSE, which is what a
-# single training run gives; persistence (tomorrow's close = today's) and
-# the linear baseline on the same 104 test days; and the Diebold-Mariano
-# p-value {cite}`diebold1995` of ours against persistence (squared errors,
-# the RMSE's loss). ARIMA with one difference contains persistence as a
-# special case, so it also gets the one-sided Clark-West p-value `CW p`
-# {cite}`clark2007`. The table holds many tests, and among many tests a few
-# small p-values come by chance: the `adjusted` p-values are adjusted for
-# all the tests of the table with Holm's method (`results.adjust`, which
-# uses `metrics.holm`, as the course's verdict page does), and the verdict
-# column follows them. The `cut` column says what our run cut: the paper
-# states the width of its network (its Table 3) but no epochs or seeds, so
-# only a narrower network is a cut from the paper; the `fast` profile's
-# shorter training is named against the `full` profile's.
+# RMSE of the seed ensemble (the mean forecast over the seeds, the one that
+# is tested), and `per seed`, the mean ± standard deviation of each seed's
+# own RMSE, what a single run gives; persistence (tomorrow's close =
+# today's) and the linear baseline on the same 104 test days; and the
+# Diebold-Mariano p-value {cite}`diebold1995` of ours against persistence
+# (squared errors). ARIMA with one difference nests persistence, so it also
+# gets the one-sided Clark-West p-value `CW p` {cite}`clark2007`. Among
+# many tests a few small p-values come by chance: the `adjusted` p-values
+# are Holm-adjusted over the table's tests (`results.adjust`, as on the
+# course's verdict page), and the verdict column follows them. The `cut`
+# column says what our run cut: against the paper's width (its Table 3),
+# and against the `full` profile's epochs and seeds (the paper states
+# none).
 
 # %%
 FULL = settings.get_profile("full")
+n_full, full_epochs = len(FULL.seeds), SIZES["epochs"]["full"]
+# per method: (what, ours, the full profile's); the paper states none
+CUT_SIZES = {
+    "RNN": [("epochs", epochs, full_epochs), ("seeds", len(seeds), n_full)],
+    "MLP": [("seeds", len(seeds), n_full)],
+    "PSO-LSTM": [("epochs", epochs, full_epochs),
+                 ("seeds", len(extra_seeds), min(2, n_full)),
+                 ("particles", pso_particles, SIZES["particles"]["full"]),
+                 ("rounds", pso_iterations, SIZES["rounds"]["full"])],
+    "ResNet+LSTM": [("epochs", resnet_epochs,
+                     SIZES["ResNet epochs"]["full"]),
+                    ("seeds", len(resnet_seeds), 1)]}
+CUT_SIZES["LSTM"] = CUT_SIZES["RNN"]
 
 
 def cut_of(method):
-    """What our run of ``method`` cut (computed from the parameters; ""
-    when nothing): the ResNet's width against the paper's, epochs, seeds
-    and swarm against the full profile's (the paper states none)."""
-    n_seeds = {"RNN": (len(seeds), len(FULL.seeds)),
-               "LSTM": (len(seeds), len(FULL.seeds)),
-               "MLP": (len(seeds), len(FULL.seeds)),
-               "PSO-LSTM": (len(extra_seeds), len(FULL.seeds[:2])),
-               "ResNet+LSTM": (len(resnet_seeds), 1)}
-    sizes = []
-    if method in ("RNN", "LSTM", "PSO-LSTM"):
-        sizes.append(("epochs", epochs, SIZES["epochs"]["full"]))
-    if method == "ResNet+LSTM":
-        sizes.append(("epochs", resnet_epochs,
-                      SIZES["ResNet epochs"]["full"]))
-    if method in n_seeds:
-        sizes.append(("seeds", *n_seeds[method]))
-    if method == "PSO-LSTM":
-        sizes += [("particles", pso_particles, SIZES["particles"]["full"]),
-                  ("rounds", pso_iterations, SIZES["rounds"]["full"])]
-    short = [f"{ours:g} of {full:g} {what}" for what, ours, full in sizes
+    """What our run of ``method`` cut ("" when nothing): the ResNet's
+    width against the paper's, the rest against the full profile's."""
+    short = [f"{ours:g} of {full:g} {what}"
+             for what, ours, full in CUT_SIZES.get(method, [])
              if ours < full]
     parts = ([f"width {width:g} of the paper's 1"]
              if method == "ResNet+LSTM" and width < 1 else [])
@@ -685,11 +652,10 @@ tables.format_table(repro[["paper", "ours", "per seed", "persistence",
                     decimals=3)
 
 # %% [markdown]
-# The remaining tests of the same forecasts: Clark-West where the model
-# nests persistence (ARIMA(1,1,0) does), the Diebold-Mariano test against
-# the linear baseline, and the relative RMSE gain the DM test would have
-# detected with 80 % power on these rows (blank where the forecast is
-# significantly worse), with what this run cut:
+# The other tests of the same forecasts: Clark-West for ARIMA, the
+# Diebold-Mariano test against the linear baseline, and the relative RMSE
+# gain the DM test would detect with 80 % power on these rows (blank where
+# the forecast is significantly worse), with what this run cut:
 
 # %%
 tables.format_table(repro[["linear", "DM p linear", "CW p",
@@ -754,19 +720,16 @@ checks.claim((paper["Wuliangye"] < 0.5 * pers_of["Wuliangye"]).all()
 
 # %% [markdown]
 # In plain words: the last line counts the methods that, run by us on the
-# same rows, forecast the next day's close better than repeating today's
-# close, after the adjustment for the table's many tests. ARIMA with one
-# difference is today's close plus a small correction, so it can only land
-# near persistence. The networks and the scikit-learn models predict the
-# scaled price *level*; how far from persistence they land (the table)
-# depends on how long they train (the `fast` profile trains them briefly).
-# On SPDB they carry an extra handicap: they must forecast prices mostly
-# below everything they were trained on, the failure of chapter 3. The
-# paper's SPDB numbers are all above persistence (the verdict lines give the
-# ratios), its ResNet's most of all; section 4 asks what kind of forecast
-# makes errors of that size. Its Wuliangye numbers are the opposite puzzle:
-# all far *below* persistence, the ResNet's most of all. Section 4 takes
-# that apart too. First, the data hide one more trap.
+# same rows, forecast the next close better than repeating today's, after
+# the adjustment for many tests. ARIMA with one difference is today's close
+# plus a small correction, so it can only land near persistence. The
+# networks and the scikit-learn models predict the scaled price *level*;
+# how far from persistence they land depends on how long they train, and on
+# SPDB they must forecast prices mostly below everything they were trained
+# on, the failure of chapter 3. The paper's SPDB numbers are all above
+# persistence (the verdict lines give the ratios), its ResNet's most of
+# all; its Wuliangye numbers are all far *below* it, the ResNet's most of
+# all. Section 4 takes both apart. First, the data hide one more trap.
 #
 # We save the rows of this table for the course's verdict page:
 
@@ -798,12 +761,9 @@ print(results.save("04_resnet_lstm", saved, profile=profile.name))
 
 # %% [markdown]
 # The same rows beside those of the recorded run of the `full` profile
-# (the paper's width, longer training, more seeds). Both verdicts are those
-# of the course's verdict page, Holm-adjusted over all its rows (for this
-# run, with this chapter's rows in place of the recorded ones), so they can
-# differ from the table above, which adjusts over this chapter's tests. On
-# a page built with the `fast` profile, this is where the results at the
-# paper's width show:
+# (the paper's width, longer training, more seeds). Both verdicts are the
+# verdict page's, Holm-adjusted over all its rows, so they can differ from
+# the table above, which adjusts over this chapter's tests only:
 
 # %%
 beside = results.beside_recorded("04_resnet_lstm", profile=profile.name)
@@ -821,10 +781,10 @@ beside.droplevel("metric").round(3)
 # shareholders. On the **ex-dividend day** the exchange lowers the reference
 # price by the dividend, and the raw close drops by about that much although
 # nobody lost money: a holder has the dividend instead. A forecaster that
-# reads raw prices sees a crash it cannot predict from prices. The registry
-# of our data sets lists each such day inside the data with the previous
-# close and the exchange's reference price for it (the vendor's "previous
-# close" field; see the data provenance appendix):
+# reads raw prices sees a crash it cannot predict. The registry of our data
+# sets lists each such day with the previous close and the exchange's
+# reference price (the vendor's "previous close" field; data provenance
+# appendix):
 
 # %%
 events = {stock: data.dataset_info(name)["events"]
@@ -858,16 +818,15 @@ checks.claim((in_moves["SPDB"] > 3).all()
 ex_days.round(3)
 
 # %% [markdown]
-# Both stocks have their ex-dividend days in the training part; the test
-# days contain none, and the inputs of the test windows do not reach back to
-# them either. So the dividends cannot affect a test error directly. They act
-# through training, in two ways. For SPDB the dividend is several typical
-# daily moves (last column: the dividend over the median absolute daily
-# change of the training days), so the raw series has two artificial crashes
-# that any squared-error fit pays for. For Wuliangye, a high-priced stock
-# with a small dividend yield, it is about one ordinary move. The share of
-# the persistence forecast's squared training error that comes from those
-# two days alone:
+# Both stocks have their ex-dividend days in the training part, before the
+# inputs of the test windows, so the dividends cannot affect a test error
+# directly. They act through training, in two ways. For SPDB the dividend
+# is several typical daily moves (last column: the dividend over the median
+# absolute daily change of the training days), so the raw series has two
+# artificial crashes that any squared-error fit pays for (exercise
+# {ref}`ch04-ex5` tells them from real falls); for Wuliangye, a high-priced
+# stock, it is about one ordinary move. The share of persistence's squared
+# training error that comes from those two days alone:
 
 # %%
 for stock, ds in sets.items():
@@ -890,9 +849,8 @@ for stock, ds in sets.items():
 # Vendors publish **forward-adjusted** prices (前复权): every price before
 # an ex-dividend day is multiplied by (reference price / previous close), so
 # that the last prices stay as they are and every daily return is the
-# holder's return. `data.forward_adjust` does this from the registry's
-# events. Our test days lie after both events, so their prices and those of
-# their input windows do not change; only the training days do:
+# holder's return (`data.forward_adjust`). Our test windows lie after both
+# events and do not change; only the training days do:
 
 # %%
 adjusted = {stock: data.forward_adjust(frame, events[stock])
@@ -932,12 +890,11 @@ plt.show()
 # %% [markdown]
 # ### Running again
 #
-# We train the cheap methods again in two versions: on the adjusted prices
-# with the same price target, and on the adjusted prices with a
-# **log-return target**, the next day's $\log(p_{t+1}/p_t)$, turned back
-# into a price from the last close (chapter 3's repair of the scaling
-# trap). The inputs stay the scaled open, high, low, close and volume. The
-# test rows are the same in all versions, so the errors compare directly:
+# We train the cheap methods again on the adjusted prices, with the same
+# price target and with a **log-return target**, the next day's
+# $\log(p_{t+1}/p_t)$, turned back into a price from the last close
+# (chapter 3's repair of the scaling trap); the inputs stay the scaled open,
+# high, low, close and volume. The test rows are the same in all versions:
 
 # %%
 variants = {
@@ -1021,29 +978,27 @@ for stock in STOCKS:
                  "does not create skill")
 
 # %% [markdown]
-# Read the table row by row. The test days and persistence are the same in
-# every column, so any change comes from the training data.
+# The test days and persistence are the same in every column, so any
+# change comes from the training data.
 #
-# * The adjustment changes SPDB's training prices, whose dividends are
-#   large moves, much more than Wuliangye's; the first two columns show what
-#   that does to each method's error (a network's or the MLP's error also
+# * The adjustment changes SPDB's training prices much more than
+#   Wuliangye's (the first two columns; a network's or the MLP's error also
 #   changes from one training to the next). It does not free SPDB from its
 #   scaling trap: most of its test inputs stay below the adjusted training
 #   range (printed above).
 # * With the log-return target, a forecast of zero return *is* persistence,
 #   so the failure to reach new price levels disappears, and the errors of
 #   models that extrapolate mildly, such as the SVR, move towards
-#   persistence's (the lines under the table name the methods that moved
-#   closer). The inputs are still scaled price levels, though, and a model
-#   that extrapolates steeply from inputs outside its training range, such
-#   as a network of ReLU units, can still forecast absurd returns (compare
-#   the MLP rows).
-# * The lines under the table say whether any version gets significantly
-#   below persistence: none does. Removing artificial crashes and the
-#   scaling trap makes the comparison fair; it does not create skill.
+#   persistence's (the lines under the table). The inputs are still scaled
+#   price levels, though, and a network of ReLU units can extrapolate
+#   steeply from inputs outside its training range into absurd returns
+#   (compare the MLP rows).
+# * No version gets significantly below persistence (the lines under the
+#   table). Removing artificial crashes and the scaling trap makes the
+#   comparison fair; it does not create skill.
 #
-# (With `RERUN_RESNET = True` the table also shows the ResNet + LSTM at
-# width `small_width` with the log-return target; it costs minutes.)
+# (`RERUN_RESNET = True` adds the ResNet + LSTM at width `small_width` with
+# the log-return target; it costs minutes.)
 
 # %% [markdown]
 # ## What can the paper's table mean?
@@ -1089,68 +1044,13 @@ moves.round(3)
 #
 # ### Explanation 1: other units
 #
-# Perhaps the errors were computed on the scaled prices, or as a mean
-# squared error rather than its root, or in percent. Min-max scaling is a
-# linear map, so an error in scaled units is the error in CNY divided by the
-# range the scaler was fitted on. The same persistence forecast in each of
-# those units, beside our own ResNet + LSTM and LSTM (seed means):
-
-# %%
-def in_units(actual, forecast, ds):
-    """The RMSE of one forecast in several units."""
-    error = actual - forecast
-    close = ds.frame["close"]
-    train_close = ds.split.take(close, "train")
-    return {
-        "RMSE, CNY": np.sqrt(np.mean(error ** 2)),
-        "MSE, CNY²": np.mean(error ** 2),
-        "RMSE, min-max (training rows)": np.sqrt(np.mean(error ** 2))
-        / (train_close.max() - train_close.min()),
-        "RMSE, min-max (all rows)": np.sqrt(np.mean(error ** 2))
-        / (close.max() - close.min()),
-        "RMSE, % of price": np.sqrt(np.mean((error / actual) ** 2)) * 100,
-    }
-
-
-units = {}
-for stock, ds in sets.items():
-    actual = ds.actual("test")
-    units[stock, "persistence"] = in_units(actual, ds.previous("test"), ds)
-    for method in ("LSTM", "ResNet+LSTM"):
-        units[stock, method] = in_units(
-            actual, forecasts[stock, method].mean(axis=0), ds)
-units = pd.DataFrame(units)
-units.round(4)
-
-# %% [markdown]
-# If the paper had used one of these units, its numbers divided by
-# persistence's in that unit would say how its methods compare with
-# persistence. Forecasts of a series that is close to a random walk land
-# near persistence or above it, so we call a ratio between 0.8 and 1.5
-# "near persistence":
-
-# %%
-NEAR = (0.8, 1.5)  # ratios to persistence called "near persistence"
-for unit in units.index:
-    ranges = []
-    near, off = True, False
-    for stock in STOCKS:
-        r = paper[stock] / units.loc[unit, (stock, "persistence")]
-        near = near and bool(((r > NEAR[0]) & (r < NEAR[1])).all())
-        off = off or bool((r < NEAR[0]).all() or (r > NEAR[1]).all())
-        ranges.append(f"{stock} {r.min():.2f} to {r.max():.2f}")
-    print(f"{unit:30s}: {', '.join(ranges)} x persistence; all near "
-          f"persistence: {near}")
-    checks.claim(off, f"in {unit}, the paper's numbers are far below "
-                 "persistence's for a stock, or many times above it")
-
-# %% [markdown]
-# No unit fits: in every one, the paper's numbers are either far below
-# persistence's for a stock, which no next-day forecast from past prices
-# achieves on these days, or many times above it. A change of unit rescales
-# the yardstick together with the errors; it cannot turn a forecast that
-# is worse than persistence into one that is better. (Our own networks'
-# errors, in the same table, move with persistence's from unit to unit.)
+# Perhaps the errors were computed on the scaled prices, as a mean squared
+# error rather than its root, or in percent. A change of unit rescales the
+# yardstick together with the errors: the test is, in each unit, the paper's
+# numbers against persistence's error in that unit. Exercise
+# {ref}`ch04-ex6` computes it. No unit fits: in every one, the paper's
+# numbers are either far below persistence's for a stock, which no next-day
+# forecast from past prices achieves on these days, or many times above it.
 #
 # ### Explanation 2: another split
 #
@@ -1205,24 +1105,21 @@ split_table.round(3)
 
 # %% [markdown]
 # No stretch of these 604 days is quiet enough for Wuliangye's reported
-# errors: even in its calmest 104 days the daily moves are larger than
-# the paper's Wuliangye numbers (the lines above count them). Our networks
-# do not come near them on the days they were trained on either (see the
-# table). For SPDB it is the other way round: several of the paper's
-# numbers are larger than persistence's error even in the wildest 104 days,
-# so another split would not turn them into errors near persistence either.
-# Neither column is explained by another choice of days.
+# errors: even in its calmest 104 days the daily moves are larger than the
+# paper's Wuliangye numbers (the lines above count them), and our networks
+# do not come near them on the days they were trained on (the table). For
+# SPDB, several of the paper's numbers are larger than persistence's error
+# even in the wildest 104 days. Neither column is explained by another
+# choice of days.
 #
 # ### Explanation 3: another target
 #
 # Perhaps the forecasts used information from the target day itself, a
 # common slip when windows are cut by hand (chapter 2). The milder forms
-# are forecasts made during the target day: from its open (which
-# `features.add_next_open` puts into the window), or from its high and low.
-# We measure how far each gets on the test days: the open itself as the
+# use its open (`features.add_next_open` puts it into the window) or its
+# high and low. How far each gets on the test days: the open itself as the
 # forecast of the close, the linear baseline with the open as a sixth
-# input, and the midpoint of the target day's high and low (no fitting at
-# all):
+# input, and the midpoint of the target day's high and low:
 
 # %%
 MID = "midpoint of the target day's high and low"
@@ -1251,34 +1148,32 @@ target_table.round(3)
 
 # %% [markdown]
 # For Wuliangye, even the midpoint of the target day's own high and low,
-# which can only be known when that day's trading is over, misses the close
-# by more than the paper's ResNet (see the table). A next-day forecast
-# cannot beat that; only one that sees (nearly) the close it forecasts can.
-# That happens when the window includes the target day by an off-by-one
-# error, or when the forecasts are shifted against the actual series before
-# the errors are computed: then an error as small as one likes is possible.
-# We cannot tell which, since the paper shows neither code nor forecasts.
+# known only when that day's trading is over, misses the close by more than
+# the paper's ResNet (the table). Only a forecast that sees (nearly) the
+# close it forecasts can beat that: a window that includes the target day
+# by an off-by-one error, or forecasts shifted against the actual series
+# before the errors are computed. The paper shows neither code nor
+# forecasts, so we cannot tell which.
 #
 # ### Explanation 4: forecasts that stop at the end of training
 #
 # The SPDB column needs an explanation too: every number in it is above
-# persistence's error. A next-day forecast that fails the scaling trap is
-# one way to get there; another is a forecast that never sees the test
-# days' closes. A multi-step forecast made once, at the end of the training
-# days, for all 104 test days (an ARIMA run forward on its own forecasts,
-# or a network whose windows are filled with its own output) cannot follow
-# the test period's prices; its error has the size of the distance between
-# the test prices and the last training close, not of a daily move. Three
-# yardsticks for such forecasts, beside persistence (the next-day
-# forecast): the RMSE of a forecast **frozen** at the last training close,
-# the RMSE of `ARIMA_ORDER` run forward from the end of training, 1 to 104
-# steps ahead, and the standard deviation of the test period's close (the
-# RMSE of the best constant forecast, the test mean, which nobody knows in
-# advance):
+# persistence's error. A forecast made once, at the end of the training
+# days, for all 104 test days (an ARIMA run forward on its own forecasts, or
+# a network fed its own output) never sees the test days' closes: its error
+# has the size of the distance between the test prices and the last
+# training close, not of a daily move. Three yardsticks for such forecasts:
+# the RMSE of a forecast **frozen** at the last training close, that of
+# `ARIMA_ORDER` run forward from the end of training, and the standard
+# deviation of the test close (the error of the best constant forecast, the
+# test mean, which nobody knows in advance). Next-day forecasts of a series
+# close to a random walk land near persistence or above it; we call a ratio
+# to persistence between 0.8 and 1.5 "near persistence" (`NEAR`):
 
 # %%
 from statsmodels.tsa.arima.model import ARIMA
 
+NEAR = (0.8, 1.5)  # ratios to persistence called "near persistence"
 frozen_rows = {}
 for stock, ds in sets.items():
     actual = ds.actual("test")
@@ -1330,18 +1225,17 @@ checks.claim((abs(settles - 1) < 0.05).all(), "ARIMA run forward soon "
 frozen_table.round(3)
 
 # %% [markdown]
-# Read the SPDB column of the table against the printed lines: next-day
-# errors of several times persistence's (the ratios of the verdict lines in
-# section 2) would take forecasts that fail badly every day, while errors
-# between persistence's and the frozen forecast's are what a forecast that
-# stopped at the end of training makes (compare the rows of ARIMA run
-# forward and the frozen forecast: with one difference, ARIMA soon settles
-# near the last training close). Evaluating a model on multi-step forecasts
-# from the end of training, or on a test period whose inputs were never
-# updated, is an easy slip in hand-written evaluation code. We cannot prove
-# it happened; we can say that the SPDB numbers have the size such a slip
-# produces. The Wuliangye column fits no such reading (its line above): its
-# numbers are far below every yardstick, the frozen forecast's included.
+# Next-day errors of several times persistence's (the ratios of the
+# verdict lines in section 2) would take forecasts that fail badly every
+# day, while errors between persistence's and the frozen forecast's are
+# what a forecast that stopped at the end of training makes (ARIMA run
+# forward soon settles near the last training close: compare its row with
+# the frozen one). Scoring multi-step forecasts from the end of training, or
+# a test period whose inputs were never updated, is an easy slip in
+# hand-written evaluation code. We cannot prove it happened; the SPDB
+# numbers have the size such a slip produces. The Wuliangye numbers fit no
+# such reading: they are far below every yardstick, the frozen one's
+# included.
 #
 # ### Verdict on the paper's table
 #
@@ -1374,29 +1268,26 @@ checks.claim(not winners, "run by us on the same rows, none of the "
 # In plain words:
 #
 # * **What the table can mean.** The SPDB column has two readings. As
-#   next-day errors, every method of the paper is worse than persistence;
-#   a price-target network trained on these 500 days has to forecast prices
+#   next-day errors, every method of the paper is worse than persistence; a
+#   price-target network trained on these 500 days has to forecast prices
 #   mostly below anything it has seen, and our ResNet + LSTM misses by
 #   {glue:text}`spdb_resnet_over:.1f` times persistence's error (the lines
-#   above). Or its numbers are errors of forecasts that stop at the end of
-#   training: all of them lie between persistence's error and the frozen
-#   forecast's, the range such forecasts make (explanation 4). Either way,
-#   none of its methods forecasts the next close better than repeating
-#   today's.
+#   above). Or they are errors of forecasts that stop at the end of
+#   training: all lie between persistence's error and the frozen forecast's
+#   (explanation 4). Either way, none of its methods forecasts the next
+#   close better than repeating today's.
 # * **What it cannot mean.** The Wuliangye column cannot be errors of
 #   next-day forecasts of the raw close from past data on these test days.
-#   No choice of units, no other stretch of the 604 days, and no training
-#   fit of ours comes near it, and even a forecast that knows the target
-#   day's high and low misses the close by more than the paper's ResNet. An
-#   error that small needs the close itself, through a leak or a shift
-#   between forecasts and actual prices, or data other than those the paper
-#   describes.
+#   No choice of units, no other stretch of the 604 days and no training fit
+#   of ours comes near it, and even a forecast that knows the target day's
+#   high and low misses the close by more. An error that small needs the
+#   close itself, through a leak or a shift between forecasts and actual
+#   prices, or other data than the paper describes.
 # * **So the conclusion does not follow.** The paper ranks the ResNet +
-#   LSTM as the "most universal" method because it is worst on SPDB and best
-#   on Wuliangye. One of the two columns cannot be what it says, and in the
-#   other every method loses to "tomorrow = today". Run by us on the same
-#   rows, none of the paper's methods beats persistence significantly (the
-#   line above).
+#   LSTM "most universal" because it is worst on SPDB and best on Wuliangye.
+#   One column cannot be what it says, and in the other every method loses
+#   to "tomorrow = today". Run by us on the same rows, none of the paper's
+#   methods beats persistence significantly (the line above).
 
 # %%
 print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
@@ -1406,18 +1297,15 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # ## Summary
 #
 # * A window of days x features can be read as a one-channel image; a 3x3
-#   convolution then mixes three neighbouring days and three neighbouring
-#   columns, and the column order is a convention, not a geometry.
-# * A residual block adds a learned change to its input; a 1x1 projection
-#   matches the channels when they change. Batch normalisation forecasts with
-#   running averages, which must have converged: with few batches per epoch,
-#   use a lower momentum than Keras' default.
-# * With stride 1 everywhere, the paper's 2x2 poolings of stride 1 do not
-#   shrink the map if they pad, and shrink it by one day and one feature
-#   each if they do not: five unpadded poolings leave nothing of five
-#   features, so the paper's Table 3 cannot run as printed. We pad.
-# * The paper's network at width 1 has millions of weights for a few hundred
-#   training windows and is slow to train on a CPU; `width` scales it.
+#   convolution mixes three neighbouring days and three neighbouring
+#   columns, whose order is a convention, not a geometry.
+# * A residual block adds a learned change to its input. Batch normalisation
+#   forecasts with running averages, which must have converged: with few
+#   batches per epoch, use a lower momentum than Keras' default.
+# * Unpadded, each 2x2 pooling of stride 1 removes a day and a feature:
+#   five leave nothing of five features, so the paper's Table 3 cannot run
+#   as printed. We pad. The paper's network at width 1 has millions of
+#   weights for a few hundred training windows; `width` scales it.
 # * Run on the paper's 604 days, beside persistence and a linear baseline,
 #   none of the paper's methods forecast the next close of SPDB or
 #   Wuliangye significantly better than persistence (the verdict lines), nor
@@ -1430,10 +1318,8 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #   is a crash of several typical moves in the raw prices; forward
 #   adjustment removes them.
 # * The paper's SPDB errors are all above persistence's, of the size that
-#   forecasts made once at the end of training produce (a forecast frozen
-#   at the last training close is the yardstick); its Wuliangye errors are
-#   far below anything a next-day forecast from past prices can reach on
-#   these days, below even a forecast from the target day's own high and
+#   forecasts made once at the end of training produce; its Wuliangye
+#   errors are below even a forecast from the target day's own high and
 #   low. Its conclusion rests on them.
 # * Many tests in one table need adjusted p-values: the chapter's verdicts
 #   follow Holm-adjusted ones, as the course's verdict page does.
@@ -1611,41 +1497,363 @@ tables.format_table(pd.DataFrame(ex3_scores).T[
 #
 # :::{exercise}
 # :label: ch04-ex4
-# Unpadded, the paper's five poolings need more than five features. Add
-# the traded amount (column `amount`) as a sixth feature, build the network
-# with `pool_padding="valid"` and `"same"`, and compare the shape that
-# reaches the LSTM and the number of weights.
+# The shapes of section 1 follow one rule per layer. Write
+# `ex4_length(n, k, s, padding)`: the length of an axis of `n` values after
+# a Keras convolution or pooling with kernel size `k`, stride `s` and
+# `padding` (`"valid"` or `"same"`). Use it to settle two design questions
+# for a window of `WINDOW` days:
+#
+# * `ex4_min_features`: the fewest features with which the network as
+#   printed (padded 3x3 convolutions of stride 1, which keep the shape, and
+#   five unpadded 2x2 poolings of stride 1) leaves the LSTM at least one
+#   feature column;
+# * `ex4_resnet18`: the (days, features) that the strides of ResNet-18 for
+#   photographs leave of a window with the paper's five features, all
+#   padded: a 7x7 convolution of stride 2, a 3x3 pooling of stride 2, and a
+#   3x3 convolution of stride 2 at the start of stages 2, 3 and 4.
+#
+# Which design can hand an LSTM a sequence of days? Compare your lengths
+# with those Keras computes (`compute_output_shape` of a layer). Fixed
+# shapes: no data needed.
 # :::
 #
 # ```{solution-start} ch04-ex4
 # :class: dropdown
 # ```
-# Only the input shape matters for building, so no data set is needed:
+# "Same" padding adds just enough values at the edges for the kernel to fit
+# at every step, so only the stride shortens the axis; "valid" adds none,
+# so the kernel must fit inside the axis. A convolution and a pooling with
+# the same kernel, stride and padding give the same length:
 
 # %%
-ex4_shape = (WINDOW, len(FEATURES) + 1)
-ex4_weights, ex4_lstm1 = {}, {}
-for padding in ("valid", "same"):
-    ex4_net = models.resnet_lstm(ex4_shape, width=small_width,
-                                 pool_padding=padding)
-    ex4_weights[padding] = ex4_net.count_params()
-    ex4_lstm1[padding] = ex4_net.get_layer("lstm1").count_params()
-    print(f"{padding:5s}: the LSTM reads "
-          f"{tuple(ex4_net.get_layer('days').output.shape[1:])} "
-          f"(days, features x channels); {ex4_weights[padding]:,} weights, "
-          f"{ex4_lstm1[padding]:,} of them in the first LSTM")
-keras.backend.clear_session()
-checks.claim(ex4_weights["same"] - ex4_weights["valid"]
-             == ex4_lstm1["same"] - ex4_lstm1["valid"] > 0,
-             "the smaller first LSTM makes the whole difference")
+def ex4_length(n, k, s, padding):
+    """Length of an axis of n values after kernel size k, stride s."""
+    if padding == "same":
+        return -(-n // s)  # n / s, rounded up
+    return (n - k) // s + 1  # the positions where the kernel fits
+
+
+def ex4_stack(shape, stack):
+    """(days, features) after layers given as (kernel, stride, padding)."""
+    for k, s, padding in stack:
+        shape = tuple(ex4_length(n, k, s, padding) for n in shape)
+    return shape
+
+
+def ex4_keras(shape, stack):
+    """The same, as Keras computes it (a pooling layer per step)."""
+    out = (None, *shape, 1)
+    for k, s, padding in stack:
+        out = keras.layers.MaxPooling2D(
+            k, strides=s, padding=padding).compute_output_shape(out)
+    return tuple(out[1:3])
+
+
+PRINTED = [(2, 1, "valid")] * 5  # its poolings; its convolutions pad
+RESNET18 = [(7, 2, "same"), (3, 2, "same")] + [(3, 2, "same")] * 3
+ex4_min_features = next(f for f in range(1, 100)
+                        if ex4_stack((WINDOW, f), PRINTED)[1] >= 1)
+ex4_resnet18 = ex4_stack(spdb.input_shape, RESNET18)
+for name, shape, stack in (
+        ("printed, unpadded", (WINDOW, ex4_min_features), PRINTED),
+        ("ResNet-18 strides", spdb.input_shape, RESNET18)):
+    print(f"{name}: {shape} -> {ex4_stack(shape, stack)} "
+          f"(Keras: {ex4_keras(shape, stack)})")
+checks.claim(ex4_min_features == len(FEATURES) + 1,
+             "one more feature than the paper has")
+checks.claim(ex4_resnet18[0] == 1, "a single day")
 
 # %% [markdown]
-# Unpadded, each pooling removes one day and one feature, so the LSTM reads
-# five fewer days, each with a single feature column left: a sixth feature
-# is the least that lets the printed table run. Fewer features per day
-# also mean a much smaller first LSTM, and that makes the whole difference
-# in the number of weights: a convolution's weights do not depend on the
-# size of the map it slides over. Padded, the shapes stay as they came in.
+# The printed network needs one more feature than the paper has, and even
+# then the LSTM reads each day as a single column (the first line). The
+# strides of ResNet-18, made for 224x224 photographs, leave a single day
+# of the window (the second line): no sequence for an LSTM to read. A
+# window this small needs stride 1 throughout, and a pooling of stride 1
+# must pad to keep the window, as the chapter's network does.
 #
 # ```{solution-end}
 # ```
+
+# %% tags=["check", "remove-cell"]
+def _ex4_keras_length(n, k, s, padding):
+    """Keras' length of an axis of n values (a pooling layer)."""
+    layer = keras.layers.MaxPooling2D(k, strides=s, padding=padding)
+    return layer.compute_output_shape((None, n, n, 1))[1]
+
+
+def _ex4_runs(n_features):
+    """Whether the network as printed builds on this many features."""
+    try:
+        models.resnet_lstm((WINDOW, n_features), width=small_width,
+                           pool_padding="valid")
+    except ValueError:
+        return False
+    finally:
+        keras.backend.clear_session()
+    return True
+
+
+with checks.exercise("ch04-ex4"):
+    if not callable(checks.is_set(ex4_length, "ex4_length")):
+        raise checks.CheckFailed("`ex4_length` should be a function of "
+                                 "(n, k, s, padding)")
+    for n, k, s in [(5, 2, 1), (6, 3, 1), (20, 2, 1), (20, 3, 2),
+                    (7, 3, 2), (20, 7, 2), (5, 3, 2)]:
+        for padding in ("valid", "same"):
+            checks.close(ex4_length(n, k, s, padding),
+                         _ex4_keras_length(n, k, s, padding),
+                         f"ex4_length({n}, {k}, {s}, {padding!r})",
+                         what="the length Keras computes")
+    checks.is_set(ex4_resnet18, "ex4_resnet18")
+    resnet18 = (None, WINDOW, len(FEATURES), 1)
+    for k in (7, 3, 3, 3, 3):
+        resnet18 = keras.layers.MaxPooling2D(
+            k, strides=2, padding="same").compute_output_shape(resnet18)
+    checks.close(np.asarray(ex4_resnet18, dtype=float).reshape(-1),
+                 resnet18[1:3], "ex4_resnet18",
+                 what="the (days, features) Keras computes for ResNet-18's "
+                 "strides")
+    fewest = int(checks.number(ex4_min_features, "ex4_min_features",
+                               low=1))
+    if not _ex4_runs(fewest) or _ex4_runs(fewest - 1):
+        raise checks.CheckFailed(
+            f"`ex4_min_features` = {fewest} is not the fewest features with "
+            "which models.resnet_lstm(..., pool_padding='valid') builds")
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch04-ex5
+# Is a fall in a raw price a dividend or a real move? For each stock,
+# compute the holder's daily return from the raw closes and the registry's
+# events (`events[stock]`, section 3): on an ex-dividend day the close over
+# the exchange's reference price (`reference_prev_close`) minus one, on
+# every other day the raw return, close over the previous close minus one,
+# from the second day on. Keep them in `ex5_holder`, a dict of Series by
+# stock, indexed by date. Then take each stock's five largest one-day falls
+# of the raw close and decide for each whether it is mostly a dividend: the
+# holder lost less than half of the raw fall. Keep the table in
+# `ex5_falls`, indexed by stock and date, with the columns `raw`, `holder`
+# and `dividend` (True or False). Fixed data: the paper's two stocks.
+# :::
+#
+# ```{solution-start} ch04-ex5
+# :class: dropdown
+# ```
+# Only the ex-dividend days change. The forward-adjusted closes of section
+# 3 have the same returns (the end of each line compares them), and a
+# typical move is the median absolute raw return:
+
+# %%
+ex5_holder, ex5_rows = {}, []
+for stock, frame in frames.items():
+    raw = frame["close"].pct_change().iloc[1:]
+    holder = raw.copy()
+    for event in events[stock]:
+        day = pd.Timestamp(event["date"])
+        holder[day] = (frame.loc[day, "close"]
+                       / event["reference_prev_close"] - 1)
+    ex5_holder[stock] = holder
+    for day in raw.nsmallest(5).index:
+        ex5_rows.append({"stock": stock, "date": day, "raw": raw[day],
+                         "holder": holder[day],
+                         "dividend": holder[day] > raw[day] / 2})
+    typical = raw.abs().median()
+    on_ex = holder[[pd.Timestamp(e["date"]) for e in events[stock]]]
+    gap = np.abs(adjusted[stock]["close"].pct_change().iloc[1:] - holder)
+    print(f"{stock:9s}: typical move {typical:.2%}; on the ex-dividend "
+          f"days raw {', '.join(f'{r:.2%}' for r in raw[on_ex.index])}, "
+          f"holder {', '.join(f'{r:.2%}' for r in on_ex)}; largest gap to "
+          f"the adjusted closes' returns {gap.max():.1e}")
+ex5_falls = pd.DataFrame(ex5_rows).set_index(["stock", "date"])
+checks.claim(ex5_falls.loc["SPDB", "dividend"].sum() == 2
+             and not ex5_falls.loc["Wuliangye", "dividend"].any(),
+             "two of SPDB's five largest falls are mostly dividends; all "
+             "of Wuliangye's are real")
+ex5_spdb = ex5_falls.loc["SPDB"]
+checks.claim((ex5_spdb.loc[ex5_spdb["dividend"], "holder"]
+              < -2 * ex5_holder["SPDB"].abs().median()).sum() == 1,
+             "one of them is still a fall of more than two typical moves")
+ex5_falls.round(4)
+
+# %% [markdown]
+# Two of SPDB's five largest falls are mostly dividends: both ex-dividend
+# days rank among them. One of them is still a fall of more than two
+# typical moves for the holder (its `holder` column): a dividend and a real
+# fall on the same day, which only the reference price separates. All of
+# Wuliangye's largest falls are real; its dividends are about one ordinary
+# move, too small to rank among them. A forecaster that reads raw prices
+# sees SPDB's two crashes as moves to explain.
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+def _ex5_returns(stock):
+    """A stock's raw and holder's returns from the second day, and a mask
+    of its ex-dividend days."""
+    frame = frames[stock]
+    raw = frame["close"].pct_change().iloc[1:]
+    holder = raw.copy()
+    on_event = pd.Series(False, index=raw.index)
+    for event in events[stock]:
+        day = pd.Timestamp(event["date"])
+        holder[day] = (frame.loc[day, "close"]
+                       / event["reference_prev_close"] - 1)
+        on_event[day] = True
+    return raw, holder, on_event
+
+
+with checks.exercise("ch04-ex5"):
+    checks.is_set(ex5_holder, "ex5_holder")
+    checks.is_set(ex5_falls, "ex5_falls")
+    if not (isinstance(ex5_falls, pd.DataFrame)
+            and {"raw", "holder", "dividend"} <= set(ex5_falls.columns)
+            and ex5_falls.index.nlevels == 2):
+        raise checks.CheckFailed(
+            "`ex5_falls` should be a table indexed by stock and date with "
+            "the columns raw, holder and dividend")
+    for stock in STOCKS:
+        raw, holder, on_event = _ex5_returns(stock)
+        if not isinstance(ex5_holder, dict) or stock not in ex5_holder:
+            raise checks.CheckFailed(
+                f"`ex5_holder` should be a dict with a Series for {stock}")
+        got = pd.Series(ex5_holder[stock])
+        if not (len(got) == len(raw)
+                and pd.to_datetime(got.index).equals(raw.index)):
+            raise checks.CheckFailed(
+                f"`ex5_holder[{stock!r}]` should hold one return per day "
+                "from the second day on, indexed by date")
+        got.index = raw.index
+        checks.close(got[~on_event], raw[~on_event],
+                     f"ex5_holder[{stock!r}]", what="the raw returns on "
+                     "the days without an ex-dividend event")
+        checks.close(got[on_event], holder[on_event],
+                     f"ex5_holder[{stock!r}] on its ex-dividend days",
+                     what="close / reference price - 1 on those days")
+        if stock not in ex5_falls.index.get_level_values(0):
+            raise checks.CheckFailed(f"`ex5_falls` has no rows for {stock}")
+        part = ex5_falls.xs(stock, level=0)
+        part.index = pd.to_datetime(part.index)
+        falls = raw.nsmallest(5).index
+        if set(part.index) != set(falls):
+            raise checks.CheckFailed(
+                f"the dates of `ex5_falls` for {stock} are not the five "
+                "largest falls of its raw close")
+        part = part.loc[falls]
+        checks.close(part["raw"], raw[falls], f"ex5_falls['raw'] of {stock}",
+                     what="the raw returns on those days")
+        checks.close(part["holder"], holder[falls],
+                     f"ex5_falls['holder'] of {stock}",
+                     what="the holder's returns on those days")
+        checks.close(part["dividend"].astype(float),
+                     (holder[falls] > raw[falls] / 2).astype(float),
+                     f"ex5_falls['dividend'] of {stock}",
+                     what="True where the holder lost less than half of "
+                     "the raw fall")
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch04-ex6
+# Explanation 1 of section 4, computed: perhaps the paper's errors are in
+# other units. Compute persistence's error on each stock's test days in
+# four units: `"RMSE, CNY"`, `"MSE, CNY²"`, `"RMSE, min-max"` (an RMSE of
+# prices min-max scaled as the chapter scales them: the RMSE in CNY over
+# the range of the training closes) and `"RMSE, % of price"` (100 times the
+# RMSE of the errors divided by the actual close). Keep them in
+# `ex6_persistence`, one row per unit and one column per stock. In which
+# units would the paper's numbers (`paper`) all lie near persistence,
+# between `NEAR` times its error, for both stocks? Keep those units in the
+# list `ex6_near` (empty if none). Fixed data.
+# :::
+#
+# ```{solution-start} ch04-ex6
+# :class: dropdown
+# ```
+# Min-max scaling is a linear map, so an error in scaled units is the error
+# in CNY divided by the range the scaler was fitted on, the training
+# closes':
+
+# %%
+ex6_persistence = {}
+for stock, ds in sets.items():
+    actual = ds.actual("test")
+    error = actual - ds.previous("test")
+    rmse = np.sqrt(np.mean(error ** 2))
+    ex6_persistence[stock] = {
+        "RMSE, CNY": rmse,
+        "MSE, CNY²": rmse ** 2,
+        "RMSE, min-max": rmse / np.ptp(
+            ds.split.take(ds.frame["close"], "train")),
+        "RMSE, % of price": 100 * np.sqrt(np.mean((error / actual) ** 2)),
+    }
+ex6_persistence = pd.DataFrame(ex6_persistence)
+ex6_near = []
+for unit, row in ex6_persistence.iterrows():
+    r = paper[list(STOCKS)] / row  # the paper's numbers / persistence's
+    if ((r > NEAR[0]) & (r < NEAR[1])).all().all():
+        ex6_near.append(unit)
+    print(f"{unit:16s}: the paper's numbers are " + ", ".join(
+        f"{s} {r[s].min():.3g} to {r[s].max():.3g}" for s in STOCKS)
+        + " x persistence's")
+    checks.claim(((r < NEAR[0]).all() | (r > NEAR[1]).all()).any(),
+                 f"in {unit}, the paper's numbers are far below "
+                 "persistence's for a stock, or many times above it")
+print(f"units in which all of them are near persistence: "
+      f"{ex6_near or 'none'}")
+checks.claim(not ex6_near, "no unit fits")
+ex6_persistence.round(4)
+
+# %% [markdown]
+# No unit fits: in every one, the paper's numbers are either far below
+# persistence's for a stock, or many times above it. A change of unit
+# rescales the yardstick together with the errors; it cannot turn a
+# forecast that is worse than persistence into one that is better. The
+# min-max unit divides by the range of the training closes: a scaler fitted
+# on all closes would have seen the test days (and for SPDB, whose test
+# prices fall below the training range, gives another number).
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+def _ex6_expected():
+    """Persistence's test error of each stock in the exercise's units."""
+    rows = {}
+    for stock, ds in sets.items():
+        actual = ds.actual("test")
+        error = actual - ds.previous("test")
+        rmse = float(np.sqrt(np.mean(error ** 2)))
+        train = ds.split.take(ds.frame["close"], "train")
+        rows[stock] = {
+            "RMSE, CNY": rmse, "MSE, CNY²": rmse ** 2,
+            "RMSE, min-max": rmse / float(np.ptp(train)),
+            "RMSE, % of price": 100 * float(
+                np.sqrt(np.mean((error / actual) ** 2)))}
+    return pd.DataFrame(rows)
+
+
+with checks.exercise("ch04-ex6"):
+    want = _ex6_expected()
+    checks.is_set(ex6_persistence, "ex6_persistence")
+    if not (isinstance(ex6_persistence, pd.DataFrame)
+            and set(want.index) <= set(ex6_persistence.index)
+            and set(STOCKS) <= set(ex6_persistence.columns)):
+        raise checks.CheckFailed(
+            "`ex6_persistence` should be a table with the rows "
+            + ", ".join(want.index) + " and one column per stock")
+    for unit in want.index:
+        checks.close(ex6_persistence.loc[unit, list(STOCKS)].astype(float),
+                     want.loc[unit, list(STOCKS)],
+                     f"ex6_persistence.loc[{unit!r}]",
+                     what=f"persistence's test error in {unit}")
+    near = [unit for unit in want.index
+            if ((paper[list(STOCKS)] / want.loc[unit]).gt(NEAR[0])
+                & (paper[list(STOCKS)] / want.loc[unit]).lt(NEAR[1]))
+            .all().all()]
+    checks.is_set(ex6_near, "ex6_near")
+    if (not isinstance(ex6_near, (list, tuple))
+            or sorted(ex6_near) != sorted(near)):
+        raise checks.CheckFailed(
+            "`ex6_near` should list the units in which every number of "
+            "the paper lies between NEAR times persistence's, for both "
+            "stocks")
