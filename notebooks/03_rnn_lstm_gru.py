@@ -1513,11 +1513,11 @@ with checks.exercise("ch03-ex4"):
 # `evaluation.score_dataset(pipe_sets["price"], ..., "val")`; keep the table
 # in `ex5_val_scores`. Keep the name of the network with the lowest
 # validation RMSE in `ex5_choice` and decide what to deploy: `ex5_deploy`
-# is `True` when that network beats persistence on the validation rows, and
-# `False` when you would deploy persistence instead. Only then look at the
-# test rows: does your choice beat persistence there (one Diebold-Mariano
-# test), and is it the network the chapter picked in hindsight? Uses
-# `DATASET`.
+# is `True` when that network beats persistence on the validation rows (a
+# lower RMSE, with a `DM p` below 0.05), and `False` when you would deploy
+# persistence instead. Only then look at the test rows: does the chosen
+# network beat persistence there (one Diebold-Mariano test), and is it the
+# network the chapter picked in hindsight? Uses `DATASET`.
 # :::
 #
 # ```{solution-start} ch03-ex5
@@ -1540,10 +1540,12 @@ ex5_val_scores = evaluation.score_dataset(
     nested=[name for name in ex5_val_forecasts if "return" in name])
 ex5_rmse = ex5_val_scores["RMSE"]
 ex5_choice = ex5_rmse.drop(["persistence", "linear"]).idxmin()
-ex5_deploy = bool(ex5_rmse[ex5_choice] < ex5_rmse["persistence"])
+ex5_deploy = bool(ex5_rmse[ex5_choice] < ex5_rmse["persistence"]
+                  and ex5_val_scores.loc[ex5_choice, "DM p"] < 0.05)
 print(f"validation rows: {len(ex5_ds.val)}; lowest validation RMSE among "
       f"the networks: {ex5_choice}, {ex5_rmse[ex5_choice]:.2f} against "
-      f"persistence {ex5_rmse['persistence']:.2f}")
+      f"persistence {ex5_rmse['persistence']:.2f} (DM p "
+      f"{ex5_val_scores.loc[ex5_choice, 'DM p']:.2g})")
 print("decision: deploy " + (ex5_choice if ex5_deploy else "persistence"))
 tables.format_table(
     ex5_val_scores[["RMSE", "MAE", "DM p", "CW p"]],
@@ -1559,7 +1561,8 @@ ex5_actual = ex5_ds.actual("test")
 ex5_stat, ex5_p = metrics.diebold_mariano(
     ex5_actual - pipe_forecasts[ex5_choice],
     ex5_actual - ex5_ds.previous("test"))
-ex5_ratio = pipe_scores.loc[ex5_choice, "RMSE"] / pers
+ex5_ratio = (pipe_scores.loc[ex5_choice, "RMSE"]
+             / pipe_scores.loc["persistence", "RMSE"])
 ex5_word = ("beats persistence" if ex5_stat < 0 and ex5_p < 0.05 else
             "is worse than persistence" if ex5_stat > 0 and ex5_p < 0.05
             else "is not detectably different from persistence")
@@ -1608,10 +1611,11 @@ with checks.exercise("ch03-ex5"):
                           ("ex5_deploy", ex5_deploy)):
         checks.is_set(_value, _name)
     if not (isinstance(ex5_val_scores, pd.DataFrame)
-            and "RMSE" in ex5_val_scores.columns
+            and {"RMSE", "DM p"} <= set(ex5_val_scores.columns)
             and "persistence" in ex5_val_scores.index):
-        _ex5_fail("`ex5_val_scores` should be a score table with an RMSE "
-                  "column and a persistence row (evaluation.score_dataset)")
+        _ex5_fail("`ex5_val_scores` should be a score table with RMSE and "
+                  "DM p columns and a persistence row "
+                  "(evaluation.score_dataset)")
     _val = pipe_sets["price"]
     checks.close(ex5_val_scores.loc["persistence", "RMSE"],
                  metrics.rmse(_val.actual("val"), _val.previous("val")),
@@ -1632,9 +1636,12 @@ with checks.exercise("ch03-ex5"):
                   "`ex5_val_scores`) with the lowest validation RMSE")
     if not isinstance(ex5_deploy, (bool, np.bool_)):
         _ex5_fail("`ex5_deploy` should be True or False")
-    if bool(ex5_deploy) != bool(_rmse[ex5_choice] < _rmse["persistence"]):
+    _beats = (_rmse[ex5_choice] < _rmse["persistence"]
+              and float(ex5_val_scores.loc[ex5_choice, "DM p"]) < 0.05)
+    if bool(ex5_deploy) != bool(_beats):
         _ex5_fail("`ex5_deploy` should be True exactly when the chosen "
-                  "network's validation RMSE is below persistence's")
+                  "network beats persistence on the validation rows: a "
+                  "lower RMSE and a DM p below 0.05")
 
 # %% [markdown]
 # :::{exercise}
