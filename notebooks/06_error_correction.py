@@ -34,8 +34,7 @@ if "google.colab" in sys.modules:
 # and split, and asks the questions the paper leaves open: which errors
 # should NN2 learn from, does the correction beat the naive forecast
 # "tomorrow's high = today's high", and is it more than the spread between
-# seeds? The grid runs through the package's experiment runner, which can
-# fan it out over processes or a cluster.
+# seeds?
 #
 # **Learning goals.** After this chapter you can
 #
@@ -45,15 +44,12 @@ if "google.colab" in sys.modules:
 #   errors of days that are already over, and prove that with a test;
 # * tell in-sample errors from out-of-sample errors, and say why a second
 #   stage must learn from the second kind;
-# * run a configurations-by-seeds grid that resumes after an interruption
-#   and runs unchanged on several processes or a Dask cluster;
 # * judge a published improvement against persistence, a linear model and
 #   the spread across seeds, with Diebold-Mariano tests.
 
 # %%
 import inspect
 import time
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -89,12 +85,10 @@ EPOCHS = None
 SEEDS = None  # None: the profile's seeds (2 in fast, 10 in full)
 # networks of either stage; None: the paper's three
 KINDS = None
-# where the grid runs: None: this process; "loky": local processes;
-# "dask": the current dask.distributed Client (e.g. a LocalCluster)
+# where the grid runs (exercise ch06-ex7): None: this process;
+# "loky": local processes; "dask": the current dask.distributed Client
 GRID_EXECUTOR = None
 GRID_JOBS = None  # parallel runs with "loky"; None: one per CPU core
-# folder of finished grid runs (read back, not redone); None: no folder
-GRID_STORE = None
 WINDOW = 5  # days NN1 reads: ASSUMPTION
 ERROR_WINDOW = 5  # past errors NN2 reads: ASSUMPTION
 HOLDOUT = 0.2  # share of the training period held out for NN2: ASSUMPTION
@@ -220,15 +214,15 @@ sim_table.round(3)
 # empirical question; we run the same test on them below.
 
 # %% [markdown]
-# ## The data, checked against the paper
+# ## The data
 #
 # The paper uses daily bars of the Shanghai Composite (000001.SH) and the
 # Shenzhen Component (399001.SZ), with its own training and test months.
 # Its inputs are the open, high, low and close, the day's change of the
 # close, and the volume; the target is the next day's high. We load the
-# bundled series (chapter 1 documents their sources) over the same months
-# and compare the standard deviation of the high with the paper's Table 4,
-# the only statistic the paper gives about its data.
+# bundled series (chapter 1 documents their sources) over the same months;
+# exercise {ref}`ch06-ex1` checks them against the only statistic the
+# paper gives about its data.
 
 # %%
 bao = papers.SETTINGS["bao2021"]
@@ -255,51 +249,16 @@ for symbol in symbols:
                                month_end(period["test"][1])]
     training_ends[symbol] = month_end(period["train"][1])
 
-paper_std = papers.bao2021_data_std()
-std_rows = {}
-for symbol, frame in frames.items():
-    cut = frame.index <= training_ends[symbol]
-    for part, rows in (("train", frame[cut]), ("test", frame[~cut])):
-        std_rows[symbol, part] = {
-            "rows": len(rows), "first": rows.index[0].date(),
-            "last": rows.index[-1].date(),
-            "paper": paper_std.loc[symbol, part],
-            "ours": rows["high"].std(ddof=1),
-            "ours (ddof 0)": rows["high"].std(ddof=0)}
-std_table = pd.DataFrame(std_rows).T
-std_table["ours - paper"] = std_table["ours (ddof 0)"] - std_table["paper"]
-std_gap = (std_table["ours - paper"] / std_table["paper"]).astype(float)
-std_match = np.isclose(std_table["ours (ddof 0)"].astype(float).round(1),
-                       std_table["paper"].astype(float))
-print(f"with the population formula (ddof 0), {std_match.sum()} of the "
-      f"{len(std_table)} standard deviations match the paper's to its "
-      "printed decimal" + ("" if std_match.all() else
-                           "; the others are off by " + ", ".join(
-                               f"{gap:+.2%} ({' '.join(key)})"
-                               for key, gap in std_gap[~std_match].items())))
-checks.claim(std_match.any(), "the population formula matches the paper's "
-             "standard deviations to the printed decimal")
-checks.claim((std_gap.abs() < 0.01).all(),
-             "the data are the paper's within a fraction of a percent")
-std_table.round(2)
-
 # %% [markdown]
-# Where the population formula (`ddof 0`) matches the paper's standard
-# deviation to the printed decimal (the printed line counts where it
-# does), the paper probably used it. A gap of a fraction of a percent (last
-# column) is a day more or less at an end of a period, or a small vendor
-# difference. The data are the paper's within a fraction of a percent.
-#
 # ### Split, scaling and windows
 #
 # The paper fits NN1 on the whole training period. We cut that period in
 # two: NN1 is fit on its first part and forecasts the last part (the
-# *tail*, a share `HOLDOUT` of the period, 20 % by default) without having
-# seen it; NN2 learns from those errors (the next section explains why).
-# In the package's words the tail is the data set's validation slice. The
-# inputs and the target are min-max scaled with the training rows' range,
-# and each window holds `WINDOW` days. Every model of the chapter, the
-# baselines included, is fit on the same training rows.
+# *tail*, a share `HOLDOUT` of the period, 20 % by default; the data set's
+# validation slice) without having seen it; NN2 learns from those errors
+# (the next section explains why). Inputs and target are min-max scaled
+# with the training rows' range; each window holds `WINDOW` days. Every
+# model, the baselines included, is fit on the same training rows.
 
 # %%
 sets = {}
@@ -352,44 +311,12 @@ plt.show()
 # tail (the paper: all of it), for the reason given below.
 #
 # Two metrics need a word. The paper's **MASE** divides the MAE by a
-# naive forecast's MAE, but on which rows? Its own numbers tell (the cell
-# below): the MAE its MAPE implies, divided by its MASE, matches the
-# average day-to-day change of the high *over the test period*, not over
-# the training period. We scale the same way, so persistence scores
-# exactly 1 and below 1 beats it (the `scale_series` of `metrics.mase`).
-# The paper's **Dstat** is what the rest of the book calls direction
-# accuracy, **DA**: the share of days on which the forecast and the high
-# move the same way from today's high. The
-# paper's **time** is the mean time to forecast the test rows; ours is
-# the time to *train* the configuration (NN1, plus NN2 for two stages),
-# which says more about cost here. NN2 takes the same number of training
-# steps whichever errors it learns from (see stage two).
+# naive forecast's MAE on the test period, as its own numbers imply
+# (exercise {ref}`ch06-ex2`): persistence scores exactly 1, and below 1
+# beats it. Its **Dstat** is what the rest of the book calls direction
+# accuracy, **DA**. NN2 takes the same number of training steps whichever
+# errors it learns from (see stage two).
 # :::
-
-# %%
-paper = papers.bao2021_results()
-scale_rows = {}
-for series, ds in sets.items():
-    if series not in paper.index.get_level_values(0):
-        continue
-    reported = paper.loc[series].dropna(subset=["MAPE", "MASE"])
-    implied_mae = reported["MAPE"] / 100 * ds.actual("test").mean()
-    train_high = ds.frame["high"].iloc[: ds.split.training_end]
-    scale_rows[series] = {
-        "paper's MAE / MASE": (implied_mae / reported["MASE"]).mean(),
-        "naive MAE, test period": metrics.mae(ds.actual("test"),
-                                              ds.previous("test")),
-        "naive MAE, training period": train_high.diff().abs().mean()}
-scale_table = pd.DataFrame(scale_rows).T
-implied = scale_table["paper's MAE / MASE"]
-test_gap = (scale_table["naive MAE, test period"] - implied).abs()
-train_gap = (scale_table["naive MAE, training period"] - implied).abs()
-checks.claim((test_gap < 0.01 * implied).all()
-             and (test_gap < train_gap).all(),
-             "the MAE the paper's MAPE implies, divided by its MASE, "
-             "matches the naive MAE over the test period, not over the "
-             "training period")
-scale_table.round(2)
 
 # %% [markdown]
 # ### Stage one: NN1
@@ -398,29 +325,17 @@ scale_table.round(2)
 # and returns one tidy table. The task here fits NN1 (the package's
 # `error_correction.first_stage`) and scores its test forecasts. Each NN1
 # fit is shared by all second stages of the same seed, so the grid runs in
-# two stages as the method does. `GRID_EXECUTOR` chooses where the runs go;
-# every run is seeded from its own seed, so the rows are the same wherever
-# they run (the package's tests check that on a Dask cluster and on local
-# processes).
+# two stages as the method does.
 
 # %%
 display(Code(inspect.getsource(error_correction.first_stage),
              language="python"))
 
 # %%
-def grid_store(stage):
-    """A folder per stage and setting, so that stale runs are never read."""
-    if GRID_STORE is None:
-        return None
-    key = (f"{stage}-{profile.name}-{keras.backend.backend()}-w{WINDOW}"
-           f"-k{ERROR_WINDOW}-h{HOLDOUT}-u{UNITS}-b{BATCH_SIZE}"
-           f"-e{nn1_epochs}-{nn2_epochs}")
-    return Path(GRID_STORE) / key
-
-
-def run_grid(task, configs, stage):
-    return grid.sweep(task, configs, seeds=seeds, store=grid_store(stage),
-                      executor=GRID_EXECUTOR, n_jobs=GRID_JOBS)
+def run_grid(task, configs):
+    """Every configuration with every seed (where: exercise ch06-ex7)."""
+    return grid.sweep(task, configs, seeds=seeds, executor=GRID_EXECUTOR,
+                      n_jobs=GRID_JOBS)
 
 
 def stage1(*, series, nn1, seed):
@@ -437,8 +352,7 @@ def stage1(*, series, nn1, seed):
 
 grid_start = time.perf_counter()
 first_runs = run_grid(
-    stage1, grid.configurations(series=list(sets), nn1=list(kinds)),
-    "nn1")
+    stage1, grid.configurations(series=list(sets), nn1=list(kinds)))
 grid_seconds = {"NN1": time.perf_counter() - grid_start}
 first_runs[["series", "nn1", "seed", "RMSE", "MAPE", "nn1 fit s"]].head()
 
@@ -446,18 +360,15 @@ first_runs[["series", "nn1", "seed", "RMSE", "MAPE", "nn1 fit s"]].head()
 # ### The errors NN2 learns from
 #
 # NN1 has now forecast every row: the rows it was fit on (in-sample), the
-# tail and the test rows (both out of sample). The paper trains NN2 on NN1's
-# in-sample errors. Those come from rows whose answers NN1 was fitted to, so
-# they can behave differently from the errors NN1 makes on new rows, which
-# are the ones NN2 has to correct on the test days. The tail's errors are
-# out of sample like the test's. Raw sizes mislead here: the in-sample rows
-# include the 2015 bubble, when even persistence erred by more (the printed
-# lines). So besides the mean and standard deviation of each set of errors
-# we give its RMSE relative to persistence's on the same rows (below 1: NN1
-# beats "tomorrow's high = today's high" there) and the lag-1
-# autocorrelation, each averaged over seeds, and the Ljung-Box test at 10
-# lags seed by seed: the share of seeds whose errors it finds autocorrelated
-# (p < 0.05). A p-value averaged over seeds would be no test of anything.
+# tail and the test rows (both out of sample). The paper trains NN2 on the
+# in-sample errors, but NN2 has to correct errors on new rows. Raw sizes
+# mislead here: the in-sample rows include the 2015 bubble, when even
+# persistence erred by more (the printed lines). So for each set of errors
+# we give the mean, the standard deviation, the RMSE relative to
+# persistence's on the same rows (below 1: NN1 beats it there) and the
+# lag-1 autocorrelation, each averaged over seeds, and the share of seeds
+# whose errors the Ljung-Box test at 10 lags finds autocorrelated
+# (p < 0.05); a p-value averaged over seeds would be no test.
 
 # %%
 def error_profile(errors, actual, previous):
@@ -532,18 +443,15 @@ relative.assign(**{worse.name: worse}).round(2)
 
 # %% [markdown]
 # Read the table before the results. A mean far from zero on the tail or
-# the test rows is a *bias* that persists, which NN2 can learn to remove
-# if the tail shows the same bias as the test period. A large lag-1
-# autocorrelation, in errors that the Ljung-Box test finds autocorrelated
-# in most seeds, means the errors have structure beyond the mean. Then
-# compare the in-sample errors with the other two: their mean and, measured
-# against persistence, their size (the first printed line). Errors on rows
-# a network was fitted to need not behave like its errors on new rows; an
-# NN2 trained on them learns the dynamics of errors it may never meet on
-# the test days. That is why our NN2 learns from the tail
-# (`errors="held-out"`); the paper's way (`errors="in-sample"`) runs
-# beside it. Both correct the very same NN1, so any difference between
-# them comes from what NN2 learned from.
+# the test rows is a *bias*, which NN2 can learn to remove if the tail
+# shows the same bias as the test period. A large lag-1 autocorrelation,
+# in errors the Ljung-Box test finds autocorrelated in most seeds, is
+# structure beyond the mean. Compare the in-sample errors with the other
+# two (the first printed line): errors on rows a network was fitted to
+# need not behave like its errors on new rows, and an NN2 trained on them
+# learns errors it may never meet on the test days. So our NN2 learns from
+# the tail (`errors="held-out"`), with the paper's way
+# (`errors="in-sample"`) beside it; both correct the very same NN1.
 #
 # ### Stage two: NN2
 #
@@ -551,7 +459,8 @@ relative.assign(**{worse.name: worse}).round(2)
 # windows in one function, which refuses a window that would read the
 # error of the target day or a missing one; a test of the package moves
 # the actual high of one test day and checks that no forecast of that day
-# or before it changes.
+# or before it changes. Exercise {ref}`ch06-ex3` has you cut them and
+# choose their length on the tail.
 
 # %%
 display(Code(inspect.getsource(error_correction.error_windows),
@@ -603,7 +512,7 @@ grid_start = time.perf_counter()
 second_runs = run_grid(
     stage2, grid.configurations(
         series=list(sets), nn1=list(kinds), nn2=list(kinds),
-        errors=list(error_correction.ERRORS)), "nn2")
+        errors=list(error_correction.ERRORS)))
 grid_seconds["NN2"] = time.perf_counter() - grid_start
 print(f"{len(first_runs)} NN1 runs in {grid_seconds['NN1']:.0f} s and "
       f"{len(second_runs)} NN2 runs in {grid_seconds['NN2']:.0f} s "
@@ -614,15 +523,12 @@ print(f"{len(first_runs)} NN1 runs in {grid_seconds['NN1']:.0f} s and "
 #
 # Which second stage should correct a given first network? Picking the
 # kind with the lowest *test* RMSE and then testing its gain on the same
-# test rows would test a choice made with the answers in hand. The choice
-# has to be made on the training period. NN2 learns from the tail, so the
-# tail is cut once more: NN2 of each kind learns from the tail's first
-# part and corrects its last part (a share `SELECT` of the tail), where
-# the corrections are scored. The kind whose seed-averaged correction is
-# most accurate there is the one chosen for each first network; the
-# verdict below tests that choice, and only that one, on the test rows.
-# Every error read here is an error of the same NN1 on rows it never saw,
-# and no test row is read.
+# rows would test a choice made with the answers in hand. So the tail is
+# cut once more: NN2 of each kind learns from the tail's first part and
+# corrects its last part (a share `SELECT` of the tail). The kind whose
+# seed-averaged correction is most accurate there is chosen for each first
+# network, and the verdict tests that choice, and only that one, on the
+# test rows. No test row is read here.
 
 # %%
 def selection_set(series):
@@ -654,8 +560,7 @@ def stage2_select(*, series, nn1, nn2, seed):
 grid_start = time.perf_counter()
 select_runs = run_grid(
     stage2_select, grid.configurations(
-        series=list(sets), nn1=list(kinds), nn2=list(kinds)),
-    f"nn2-select{SELECT}")
+        series=list(sets), nn1=list(kinds), nn2=list(kinds)))
 grid_seconds["choice"] = time.perf_counter() - grid_start
 chosen_nn2 = {}  # (series, NN1) -> the NN2 chosen on the tail
 select_rmse = {}
@@ -674,19 +579,6 @@ for (series, nn1), group in select_runs.groupby(["series", "nn1"],
           + f" -> {chosen_nn2[series, nn1]}")
 
 # %% [markdown]
-# :::{admonition} Running the grid elsewhere
-# :class: tip
-# Nothing above depends on where the runs happen. With
-# `GRID_EXECUTOR = "loky"` the runs go to local worker processes (one per
-# core unless `GRID_JOBS` says otherwise); with `GRID_EXECUTOR = "dask"`
-# they go to the Dask cluster of the last `distributed.Client` made in the
-# kernel, for example `Client(LocalCluster(n_workers=8))` on a large
-# machine or `Client("tcp://scheduler:8786")` on a university cluster.
-# With `GRID_STORE` set to a folder, every finished run is written there
-# and read back when the notebook runs again, so an interrupted grid
-# resumes where it stopped.
-# :::
-#
 # ### One tidy table
 #
 # Both stages end up in one table: a row per run, with the series, the two
@@ -718,25 +610,21 @@ runs.drop(columns="forecast").head(8).round(3)
 # ### Our numbers beside the paper's
 #
 # The paper reports each metric as the *average over its ten runs*. The
-# first table gives the same for our runs: for the paper's configurations
-# (NN1 alone and corrected by each NN2, NN2 learning from the tail), the
-# mean ± standard deviation over seeds of each run's own score ("per seed"),
-# the paper's number beside each (a dash where the source lost it or where
-# the paper did not run the configuration), and the two baselines on the
-# same test rows: persistence (tomorrow's high = today's high) and the
-# linear baseline (a linear regression on the same inputs, relative to the
-# last close, chapter 2).
+# first table gives the same for our runs (NN2 learning from the tail):
+# the mean ± standard deviation over seeds of each run's own score ("per
+# seed"), the paper's number beside it (a dash where the source lost it or
+# the paper did not run the configuration), and two baselines on the same
+# test rows: persistence and the linear baseline (a linear regression on
+# the same inputs, relative to the last close, chapter 2).
 #
 # A mean of scores is not the score of a forecast one could test. The
-# Diebold-Mariano tests of the second table are of one stated forecast per
-# configuration, the **seed ensemble** (the mean over seeds of the
-# forecasts), and its RMSE is given beside them: tests of equal squared
-# error against NN1 alone, against persistence and against the linear
-# baseline (and the one-sided Clark-West test for the linear baseline,
-# which nests persistence). With this many tests some small p-values
-# come by chance, so each column is given raw and Holm-adjusted over all
-# cells of both series ("Holm"); the words below follow the adjusted
-# values. "detectable" is the smallest relative RMSE gain over
+# second table tests one stated forecast per configuration, the **seed
+# ensemble** (the mean over seeds of the forecasts), with Diebold-Mariano
+# tests of equal squared error against NN1 alone, persistence and the
+# linear baseline (and the one-sided Clark-West test of the linear
+# baseline, which nests persistence). Each column is given raw and
+# Holm-adjusted over all cells of both series; the words below follow the
+# adjusted values. "detectable" is the smallest relative RMSE gain over
 # persistence the test would detect with 80 % power on these rows.
 # Averaging the seeds' forecasts cancels part of their individual
 # biases, so the ensemble can be more accurate than the typical seed.
@@ -880,22 +768,6 @@ for series, table in summaries.items():
           f"({names(helped.index)})")
 
 # %% [markdown]
-# Direction and time, with the paper's numbers beside ours, per seed
-# (remember that the paper's time is forecasting time and ours training
-# time):
-
-# %%
-def show_direction(series):
-    cols = ["DA paper", "DA per seed", "DA per seed std", "time paper",
-            "fit s per seed", "fit s per seed std", "seeds"]
-    shown = tables.format_table(summaries[series][cols],
-                                decimals={"DA per seed": 3})
-    return shown.rename_axis(series)
-
-
-pd.concat({series: show_direction(series) for series in sets}, axis=1)
-
-# %% [markdown]
 # How close are we? For every cell where the paper gives an RMSE (an
 # average of ten runs), our per-seed mean minus the paper's, and whether
 # the paper's number lies within two standard deviations of our seeds'
@@ -927,13 +799,9 @@ for series, table in summaries.items():
           f"{(alone['RMSE per seed'] > pers).sum()} of {len(alone)}")
 
 # %% [markdown]
-# The printed lines say how close this run comes to the paper. Read them
-# with the profile in mind: the paper's numbers are averages of ten runs
-# of networks trained to the end, while the `fast` profile trains fewer
-# seeds for fewer epochs (both printed at the top). The tables also show
-# what the paper does not: how the first networks alone compare with
-# persistence, and whether any network does better than the linear
-# baseline on the same inputs.
+# Read these lines with the profile in mind: the paper's numbers are
+# averages of ten runs trained to the end, while the `fast` profile trains
+# fewer seeds for fewer epochs (printed at the top).
 #
 # ### NN2 from the tail, or from in-sample errors?
 #
@@ -979,20 +847,20 @@ for series, gaps in source_gap.groupby(level="series"):
 tables.format_table(source_table)
 
 # %% [markdown]
-# The printed lines sum it up. Learning from the tail is the sound choice on
-# principle, because those are the errors NN2 will meet. Whether it also
-# gives the better correction in practice is what the lines count, series by
-# series, and the adjusted p-values say how often the difference is more
-# than noise. One reason the two sources can end up close: if much of what
-# NN2 learns is the recent *level* of NN1's errors, the last `ERROR_WINDOW`
-# errors tell it that level at test time whichever errors it was trained on
-# (exercise {ref}`ch06-ex2` measures how much a constant does).
+# Learning from the tail is the sound choice on principle: those are the
+# errors NN2 will meet. Whether it also corrects better in practice is what
+# the printed lines count, and the adjusted p-values say how often the
+# difference is more than noise. The two sources can end up close if much
+# of what NN2 learns is the recent *level* of NN1's errors: the last
+# `ERROR_WINDOW` errors tell it that level at test time whichever errors
+# it was trained on (exercise {ref}`ch06-ex5` measures how much a
+# constant does).
 #
-# The last `ERROR_WINDOW` days of the tail feed NN2 on the first test days,
-# and from then on NN2 reads the test days' own errors as they become
-# known. The forecasts of the paper's favourite kind of NN1 (GRU), alone
-# and corrected by the NN2 chosen for it on the tail, against the actual
-# high over the last weeks of each test period:
+# The forecasts of the paper's favourite kind of NN1 (GRU), alone and
+# corrected by the NN2 chosen for it on the tail, against the actual high
+# over the last weeks of each test period (on the first test days NN2
+# reads the tail's last errors, then the test days' own as they become
+# known):
 
 # %%
 for series, ds in sets.items():
@@ -1217,18 +1085,12 @@ for series, row in best_table.iterrows():
 
 # %% [markdown]
 # The model chosen on the tail reads no price levels, so it has no offset
-# to learn and no scaling trap to fall into. Against the paper's best
-# configuration there are two comparisons. Its *reported* RMSE is a
-# number without forecasts, so all we can do is put ours beside it. Our
-# runs of the same configuration, on the same rows, can be tested: the
-# printed lines compare the two RMSEs and give the p-value. A lower RMSE
-# with a p-value above 0.05 means that over a test period this short the
-# difference could be luck.
-#
-# This forecast, chosen before the test rows were read, is the chapter's
-# own result: it is saved for the verdict page with the grid's rows
-# ("what beats persistence here" lists it), with its p-values against
-# persistence and against the linear baseline on the same inputs.
+# to learn and no scaling trap to fall into. The paper's best
+# configuration's *reported* RMSE is a number without forecasts, to be put
+# beside ours; our runs of that configuration, on the same rows, can be
+# tested (the printed p-value). This forecast, chosen before the test rows
+# were read, is the chapter's own result: it is saved for the verdict page
+# with the grid's rows and its p-values.
 
 # %%
 finding_rows = pd.DataFrame([{
@@ -1258,17 +1120,15 @@ tables.format_table(finding_rows.set_index("experiment")[
 # %% [markdown]
 # ## Verdict: does the second stage help here?
 #
-# The question has three parts. Does NN2 lower NN1's error on the test
-# rows, seed by seed? Is that more than the spread between seeds, and is
-# it significant for the seed-averaged forecast? And does the corrected
-# forecast beat the forecasts that need no network at all? For each first
-# network we take the second stage chosen for it on the tail (above,
-# before the test rows were read) and compare, seed by seed, the RMSE of
-# NN1 alone with the RMSE after correction: both use the same NN1, so the
-# difference is NN2's doing. The tests are of the seed ensembles, raw and
-# Holm-adjusted over the rows of the table. The last two columns show
-# which NN2 would have looked best *in hindsight*, chosen on the test
-# rows: that choice is shown, not tested.
+# Three questions. Does NN2 lower NN1's error on the test rows, seed by
+# seed? Is that more than the spread between seeds, and significant for
+# the seed ensemble? Does the corrected forecast beat the forecasts that
+# need no network? For each first network we take the NN2 chosen for it on
+# the tail and compare, seed by seed, NN1 alone with NN1 corrected: the
+# same NN1, so the difference is NN2's doing. The tests are of the seed
+# ensembles, raw and Holm-adjusted over the table's rows. The last two
+# columns show the NN2 that looks best *in hindsight*, on the test rows:
+# shown, not tested.
 
 # %%
 HINDSIGHT = "best in hindsight (chosen on test rows)"
@@ -1371,53 +1231,42 @@ for series in sets:
           f"{rows.sum()}")
 
 # %% [markdown]
-# How to read the lines (they are this run's verdict; the last table of
-# the section sets this run's saved rows beside the recorded `full`
-# run's):
+# How to read the lines:
 #
 # * **Where the second stage helps, why.** A network that forecasts the
-#   *level* of the high from scaled levels has to learn the identity
-#   "tomorrow is near today" through squashing units, and a seed can end
-#   with its own offset, too high or too low for months. Such an offset
-#   shows in the tail's errors (the mean column of the error table), and
-#   a second stage that learns from recent errors is a cheap way to
-#   estimate and subtract it: compare the gain
-#   with the bias the tail shows in exercise {ref}`ch06-ex2`, where a
-#   single number, the tail's average error, does the correcting.
-# * **Where it does not.** If the bias of the tail is not the bias of the
-#   test period, a correction learned on the tail helps little or hurts,
-#   and the gain is within the spread between seeds.
+#   *level* of the high from scaled levels has to learn "tomorrow is near
+#   today" through squashing units, and a seed can end with its own offset,
+#   too high or too low for months. The tail's errors show it (the mean
+#   column of the error table), and a second stage that learns from recent
+#   errors estimates and subtracts it; exercise {ref}`ch06-ex5` asks
+#   whether one number, the tail's average error, does as well.
+# * **Where it does not.** If the tail's bias is not the test period's, a
+#   correction learned on the tail helps little or hurts.
 # * **Against the baselines.** A corrected network that beats persistence
 #   but not the linear baseline on the same inputs has found nothing a
 #   linear function of those inputs would not; the paper compared with
-#   neither. A first network whose scaled test inputs leave the training
-#   range (the data section) can fail for a reason no second stage fixes:
-#   an unbounded ReLU network (the MLP) extrapolates them, the scaling
-#   trap of chapter 3, while gated cells saturate.
-# * **Chosen in advance, or in hindsight.** The last two columns of the
-#   table show the NN2 that the test rows would have picked. Where it
-#   differs from the tail's choice, the test rows' favourite was not
-#   predictable from the training period, and a gain reported for it
-#   would overstate what the method delivers.
-# * A first stage that forecasts *changes* relative to the last close
-#   (the forecast chosen on the tail above) has no level offset to
-#   remove, though its errors can still carry some autocorrelation
-#   (exercise {ref}`ch06-ex3`).
+#   neither. An unbounded ReLU network (the MLP) extrapolates scaled test
+#   inputs that leave the training range (the data section), the scaling
+#   trap of chapter 3, which no second stage fixes.
+# * **Chosen in advance, or in hindsight.** Where the NN2 the test rows
+#   would have picked differs from the tail's choice, a gain reported for
+#   it would overstate what the method delivers.
+# * A first stage that forecasts *changes* relative to the last close has
+#   no level offset to remove, though its errors can still carry some
+#   autocorrelation (exercise {ref}`ch06-ex6`).
 #
 # ### This run beside the recorded full run
 #
 # The package keeps the result rows of one run in the `full` profile, with
 # the date, backend and commit it ran on. The table sets every row this run
-# saved beside it: the RMSE of each run's forecast (the seed ensemble, or
-# the forecast chosen on the tail), persistence's (the same in both), and
-# each run's verdict against persistence (beats, no better, worse) as the
-# course's verdict page gives it, Holm-adjusted over the recorded page's
-# rows (this run's rows in place of the recorded run's for its own verdict).
-# In the `fast` profile the two runs differ in seeds and epochs, and an
-# ensemble of a few seeds averages away less of each seed's own offset than
-# an ensemble of many; in the `full` profile they differ only in the backend,
-# the seeds' arithmetic and the code since the recorded commit. The line
-# under the table counts the rows whose verdict is of another kind.
+# saved beside it: the RMSE of each forecast, persistence's, and each run's
+# verdict against persistence (beats, no better, worse) as the course's
+# verdict page gives it (Holm-adjusted over that page's rows). In the
+# `fast` profile the runs differ in seeds and epochs, and an ensemble of a
+# few seeds averages away less of each seed's own offset than one of many;
+# in `full` they differ only in the backend and the code since the
+# recorded commit. The line under the table counts the rows whose verdict
+# is of another kind.
 
 # %%
 CHAPTER = "06_error_correction"
@@ -1449,25 +1298,328 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #   stage never saw, here the tail of the training period; the paper's
 #   in-sample way runs beside it. Which second stage to use is chosen on
 #   the training period too, never on the test rows it is judged on.
-# * The grid runner turns configurations x seeds into one tidy table,
-#   resumes from a folder of finished runs, and fans out to processes or a
-#   Dask cluster with the same rows.
 # * A second stage can repair a first network that ends training with a
-#   level bias, when the tail shows the same bias as the test period;
-#   the verdict's printed lines say where it did in this run. A published
-#   gain needs a baseline beside it: persistence and the linear model on
-#   the same inputs, tested on the same rows, with p-values adjusted for
-#   the number of tests.
-# * A forecast of the next-day high chosen on the tail among a linear
-#   model, a GRU and their average on inputs relative to the last close
-#   is the chapter's own result; its printed line gives its test against
-#   persistence and the linear model.
+#   level bias, when the tail shows the same bias as the test period. A
+#   published gain needs persistence and the linear model beside it,
+#   tested on the same rows, with p-values adjusted for the number of
+#   tests.
+# * The chapter's own forecast is chosen on the tail among a linear model,
+#   a GRU and their average on inputs relative to the last close.
 
 # %% [markdown]
 # ## Exercises
 #
 # :::{exercise}
 # :label: ch06-ex1
+# Are these the paper's data? Its Table 4 gives the standard deviation of
+# the high over the training and the test months
+# (`papers.bao2021_data_std()`), the only statistic it gives about its
+# data. Compute ours over the same rows with the sample formula
+# (`ddof=1`) and the population formula (`ddof=0`), and decide which
+# formula the paper used and whether the bundled series are the paper's.
+# :::
+#
+# ```{solution-start} ch06-ex1
+# :class: dropdown
+# ```
+
+# %%
+paper_std = papers.bao2021_data_std()
+std_rows = {}
+for symbol, frame in frames.items():
+    cut = frame.index <= training_ends[symbol]
+    for part, rows in (("train", frame[cut]), ("test", frame[~cut])):
+        std_rows[symbol, part] = {
+            "rows": len(rows), "first": rows.index[0].date(),
+            "last": rows.index[-1].date(),
+            "paper": paper_std.loc[symbol, part],
+            "ours": rows["high"].std(ddof=1),
+            "ours (ddof 0)": rows["high"].std(ddof=0)}
+std_table = pd.DataFrame(std_rows).T
+std_table["ours - paper"] = std_table["ours (ddof 0)"] - std_table["paper"]
+std_gap = (std_table["ours - paper"] / std_table["paper"]).astype(float)
+std_match = np.isclose(std_table["ours (ddof 0)"].astype(float).round(1),
+                       std_table["paper"].astype(float))
+print(f"with the population formula (ddof 0), {std_match.sum()} of the "
+      f"{len(std_table)} standard deviations match the paper's to its "
+      "printed decimal" + ("" if std_match.all() else
+                           "; the others are off by " + ", ".join(
+                               f"{gap:+.2%} ({' '.join(key)})"
+                               for key, gap in std_gap[~std_match].items())))
+checks.claim(std_match.any(), "the population formula matches the paper's "
+             "standard deviations to the printed decimal")
+checks.claim((std_gap.abs() < 0.01).all(),
+             "the data are the paper's within a fraction of a percent")
+std_table.round(2)
+
+# %% [markdown]
+# Where the population formula matches the paper's standard deviation to
+# the printed decimal (the printed line counts where it does), the paper
+# probably used it. A gap of a fraction of a percent (last column) is a
+# day more or less at an end of a period, or a small vendor difference:
+# the data are the paper's within a fraction of a percent.
+#
+# ```{solution-end}
+# ```
+#
+# :::{exercise}
+# :label: ch06-ex2
+# The paper's MASE divides the MAE by a naive forecast's MAE, but over
+# which rows: the test period's or the training period's? Decide from the
+# paper's own numbers: its MAPE implies an MAE (the MAPE times the mean
+# high of the test rows), and that MAE divided by its MASE is the scale
+# it used. Then set the paper's other two measures, Dstat and time,
+# beside ours.
+# :::
+#
+# ```{solution-start} ch06-ex2
+# :class: dropdown
+# ```
+
+# %%
+paper = papers.bao2021_results()
+scale_rows = {}
+for series, ds in sets.items():
+    if series not in paper.index.get_level_values(0):
+        continue
+    reported = paper.loc[series].dropna(subset=["MAPE", "MASE"])
+    implied_mae = reported["MAPE"] / 100 * ds.actual("test").mean()
+    train_high = ds.frame["high"].iloc[: ds.split.training_end]
+    scale_rows[series] = {
+        "paper's MAE / MASE": (implied_mae / reported["MASE"]).mean(),
+        "naive MAE, test period": metrics.mae(ds.actual("test"),
+                                              ds.previous("test")),
+        "naive MAE, training period": train_high.diff().abs().mean()}
+scale_table = pd.DataFrame(scale_rows).T
+implied = scale_table["paper's MAE / MASE"]
+test_gap = (scale_table["naive MAE, test period"] - implied).abs()
+train_gap = (scale_table["naive MAE, training period"] - implied).abs()
+checks.claim((test_gap < 0.01 * implied).all()
+             and (test_gap < train_gap).all(),
+             "the MAE the paper's MAPE implies, divided by its MASE, "
+             "matches the naive MAE over the test period, not over the "
+             "training period")
+scale_table.round(2)
+
+# %% [markdown]
+# The scale the paper's numbers imply is the average day-to-day change of
+# the high over the test period, not over the training period. The
+# chapter scales the same way (the `scale_series` of `metrics.mase`), so
+# persistence scores exactly 1. The paper's **Dstat** is direction
+# accuracy (DA): the share of days on which the forecast and the high
+# move the same way from today's high. Its **time** is the mean time to
+# forecast the test rows; ours is the time to *train* the configuration
+# (NN1, plus NN2 for two stages), which says more about cost here:
+
+# %%
+def show_direction(series):
+    cols = ["DA paper", "DA per seed", "DA per seed std", "time paper",
+            "fit s per seed", "fit s per seed std", "seeds"]
+    shown = tables.format_table(summaries[series][cols],
+                                decimals={"DA per seed": 3})
+    return shown.rename_axis(series)
+
+
+pd.concat({series: show_direction(series) for series in sets}, axis=1)
+
+# %% [markdown]
+# ```{solution-end}
+# ```
+#
+# :::{exercise}
+# :label: ch06-ex3
+# NN2's input windows, and their length. (1) Write
+# `past_errors(errors, targets, k)`: for each target row `t`, the `k`
+# errors of rows `t - k` to `t - 1`, oldest first, as an array of shape
+# `(len(targets), k)`. The forecast of day `t` is made on the evening of
+# day `t - 1`: its window must end at the last day whose high is known
+# then, and no error of day `t` or later may enter it. (2) `ERROR_WINDOW`
+# was assumed. Choose it on the training period: for each `k` in
+# `(1, 2, 3, 5, 10, 20)`, correct every NN1 of the grid (every seed) with
+# the least-squares second stage of the first section (a weight per past
+# error and a constant), fit on the errors of the tail's first part only
+# (`select_sets[series].val.target_pos`; targets whose `k` past errors
+# all lie in that part) and scored on the tail's last part
+# (`select_sets[series].test.target_pos`). Keep the mean RMSE over first
+# networks and seeds in `window_rmse` (a DataFrame: one row per `k`, one
+# column per series) and the `k` you choose for each series in
+# `window_choice`. Would the test rows have chosen the same? Uses
+# `DATASETS`.
+# :::
+#
+# ```{solution-start} ch06-ex3
+# :class: dropdown
+# ```
+# The window of target `t` stops at `t - 1`: the error of day `t` needs
+# the high of day `t`, unknown when the forecast is made.
+
+# %%
+def past_errors(errors, targets, k):
+    """The k errors before each target row t (rows t-k .. t-1)."""
+    errors = np.asarray(errors, dtype=float)
+    targets = np.asarray(targets, dtype=int)
+    return np.stack([errors[targets - k + j] for j in range(k)], axis=1)
+
+
+def corrected_rmse(series, k, learn_rows, score_rows):
+    """Mean RMSE over the grid's NN1 runs of a series, each corrected by
+    a least-squares fit on the errors of learn_rows."""
+    high = sets[series].frame["high"].to_numpy()
+    fit_rows = learn_rows[k:]  # their k past errors lie in learn_rows
+    rmse = []
+    for (name, _nn1, _seed), first in first_forecasts.items():
+        if name != series:
+            continue
+        nn1 = first["nn1 forecast"]
+        errors = high - nn1
+        X = np.column_stack([past_errors(errors, fit_rows, k),
+                             np.ones(len(fit_rows))])
+        weights = np.linalg.lstsq(X, errors[fit_rows], rcond=None)[0]
+        X_score = np.column_stack([past_errors(errors, score_rows, k),
+                                   np.ones(len(score_rows))])
+        rmse.append(metrics.rmse(high[score_rows],
+                                 nn1[score_rows] + X_score @ weights))
+    return np.mean(rmse)
+
+
+WINDOWS_TRIED = (1, 2, 3, 5, 10, 20)
+window_rmse = pd.DataFrame({
+    series: {k: corrected_rmse(series, k, sel.val.target_pos,
+                               sel.test.target_pos)
+             for k in WINDOWS_TRIED}
+    for series, sel in select_sets.items()}).rename_axis("k")
+window_choice = window_rmse.idxmin()
+# only to compare: learn from the whole tail, score on the test rows
+window_test_rmse = pd.DataFrame({
+    series: {k: corrected_rmse(series, k, ds.val.target_pos,
+                               ds.test.target_pos)
+             for k in WINDOWS_TRIED}
+    for series, ds in sets.items()}).rename_axis("k")
+for series in sets:
+    test_rmse = window_test_rmse[series]
+    hindsight = test_rmse.idxmin()
+    print(f"{series}: the tail chooses k = {window_choice[series]} "
+          f"(ERROR_WINDOW = {ERROR_WINDOW}); the test rows would have "
+          f"chosen k = {hindsight}; test RMSE with the tail's choice "
+          f"{test_rmse[window_choice[series]]:.2f}, with the test rows' "
+          f"{test_rmse[hindsight]:.2f}")
+pd.concat({"tail (choice)": window_rmse, "test (hindsight)":
+           window_test_rmse}, axis=1).round(2)
+
+# %% [markdown]
+# The choice reads the tail only, so it can be made before the test
+# period starts. Where the test rows would have chosen another `k`, the
+# printed test RMSEs say what that costs; a small gap means the window
+# length matters little here.
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+def _ex3_windows(answer):
+    """past_errors reads rows t-k .. t-1 of any error series, oldest first."""
+    e = np.linspace(1.0, 3.0, 60) ** 2  # distinct values
+    t = np.array([20, 21, 35, 50])
+    for k in (1, 3, 7):
+        try:
+            got = np.asarray(answer(e.copy(), t.copy(), k), dtype=float)
+        except Exception as err:  # noqa: BLE001
+            raise checks.CheckFailed(
+                f"past_errors(errors, targets, {k}) raised {err!r}") from None
+        if got.size != len(t) * k:
+            raise checks.CheckFailed(
+                f"past_errors(errors, targets, {k}) has shape {got.shape}, "
+                f"expected ({len(t)}, {k})")
+        got = got.reshape(len(t), k)
+        late = error_correction.error_windows(e, t + 1, k)[:, :, 0]
+        early = error_correction.error_windows(e, t - 1, k)[:, :, 0]
+        if np.allclose(got, late):
+            raise checks.CheckFailed(
+                "past_errors reads the error of day t itself, known only "
+                "on the evening of day t, after the forecast is made")
+        if np.allclose(got, early):
+            raise checks.CheckFailed(
+                "past_errors stops a day early: the error of day t-1 is "
+                "known on the evening the forecast of day t is made")
+        checks.close(got, error_correction.error_windows(e, t, k)[:, :, 0],
+                     "past_errors(errors, targets, k)",
+                     what="the errors of rows t-k .. t-1, oldest first")
+    future = e.copy()
+    future[30:] += 1000.0  # errors of day 30 and later change
+    if not np.allclose(np.asarray(answer(future, np.array([30]), 5),
+                                  dtype=float).ravel(),
+                       np.asarray(answer(e, np.array([30]), 5),
+                                  dtype=float).ravel()):
+        raise checks.CheckFailed("the window of day t changes when errors "
+                                 "of day t or later change")
+
+
+def _ex3_rmse(series, k, learn_rows, score_rows):
+    """The package's windows; least squares on learn_rows' errors only."""
+    high = sets[series].frame["high"].to_numpy()
+    out = []
+    for (name, _nn1, _seed), first in first_forecasts.items():
+        if name != series:
+            continue
+        nn1 = first["nn1 forecast"]
+        e = high - nn1
+        learn = np.full(len(e), np.nan)
+        learn[learn_rows] = e[learn_rows]
+        rows = error_correction.usable_targets(learn, learn_rows, k)
+        X = error_correction.error_windows(learn, rows, k)[:, :, 0]
+        w = np.linalg.lstsq(np.column_stack([X, np.ones(len(X))]), e[rows],
+                            rcond=None)[0]
+        Xs = error_correction.error_windows(e, score_rows, k)[:, :, 0]
+        fix = np.column_stack([Xs, np.ones(len(Xs))]) @ w
+        out.append(metrics.rmse(high[score_rows], nn1[score_rows] + fix))
+    return np.mean(out)
+
+
+def _ex3_table(table, choice):
+    if not isinstance(table, pd.DataFrame):
+        raise checks.CheckFailed("`window_rmse` should be a DataFrame: one "
+                                 "row per k, one column per series")
+    missing = [s for s in sets if s not in table.columns]
+    if missing:
+        raise checks.CheckFailed(f"`window_rmse` has no column for {missing}")
+    ks = [int(k) for k in table.index]
+    if len(set(ks)) < 3 or min(ks) < 1:
+        raise checks.CheckFailed("`window_rmse` should try at least three "
+                                 "window lengths k >= 1")
+    for s, sel in select_sets.items():
+        want = [_ex3_rmse(s, k, sel.val.target_pos, sel.test.target_pos)
+                for k in ks]
+        got = table[s].to_numpy(dtype=float)
+        ds_ = sets[s]
+        test = [_ex3_rmse(s, k, ds_.val.target_pos, ds_.test.target_pos)
+                for k in ks]
+        if np.allclose(got, test, rtol=1e-6):
+            raise checks.CheckFailed(
+                f"`window_rmse` of {s} is scored on the test rows: choose "
+                "k on the tail, before the test rows are read")
+        checks.close(got, want, f"window_rmse[{s!r}]",
+                     what="the mean RMSE on the tail's last part of NN1 "
+                          "corrected by a fit on the tail's first part")
+        picked = pd.Series(choice)[s]
+        if int(picked) != ks[int(np.argmin(want))]:
+            raise checks.CheckFailed(
+                f"`window_choice` of {s} is {picked}, not the k with the "
+                "lowest RMSE on the tail")
+
+
+with checks.exercise("ch06-ex3"):
+    checks.is_set(past_errors, "past_errors")
+    checks.is_set(window_rmse, "window_rmse")
+    checks.is_set(window_choice, "window_choice")
+    if not callable(past_errors):
+        raise checks.CheckFailed("`past_errors` should be a function "
+                                 "past_errors(errors, targets, k)")
+    _ex3_windows(past_errors)
+    _ex3_table(window_rmse, window_choice)
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch06-ex4
 # Replace NN2 by the least-squares regression of section 1 (`fit_ar`,
 # `apply_ar`): fit it on each NN1's tail errors (every NN1 and seed of the
 # grid), correct the test forecasts and compare the mean RMSE with the
@@ -1475,7 +1627,7 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # the same `ERROR_WINDOW` past errors?
 # :::
 #
-# ```{solution-start} ch06-ex1
+# ```{solution-start} ch06-ex4
 # :class: dropdown
 # ```
 # The tail's errors and the test's are consecutive rows, so the regression
@@ -1483,27 +1635,27 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # followed by the test errors:
 
 # %%
-ex1_rows = []
+ex4_rows = []
 for (series, nn1, seed), first in first_forecasts.items():
     ds = sets[series]
     errors = ds.frame["high"].to_numpy() - first["nn1 forecast"]
     tail, test = ds.val.target_pos, ds.test.target_pos
     weights = fit_ar(errors[tail])
     fix = apply_ar(weights, errors[tail[-ERROR_WINDOW]:test[-1] + 1])
-    ex1_rows.append({"series": series, "NN1": nn1, "seed": seed,
+    ex4_rows.append({"series": series, "NN1": nn1, "seed": seed,
                      "linear NN2": metrics.rmse(
                          ds.actual("test"),
                          first["nn1 forecast"][test] + fix)})
-ex1 = pd.DataFrame(ex1_rows).groupby(["series", "NN1"], sort=False)[
+ex4 = pd.DataFrame(ex4_rows).groupby(["series", "NN1"], sort=False)[
     "linear NN2"].mean().to_frame()
 for series, table in summaries.items():
     for nn1 in kinds:
         for nn2 in kinds:
-            ex1.loc[(series, nn1), f"NN2 = {nn2}"] = table.loc[
+            ex4.loc[(series, nn1), f"NN2 = {nn2}"] = table.loc[
                 f"{nn1},{nn2}", "RMSE per seed"]
-        ex1.loc[(series, nn1), "NN1 alone"] = table.loc[nn1,
+        ex4.loc[(series, nn1), "NN1 alone"] = table.loc[nn1,
                                                         "RMSE per seed"]
-ex1.round(2)
+ex4.round(2)
 
 # %% [markdown]
 # All RMSEs are means over seeds of each seed's own RMSE. Compare the
@@ -1516,71 +1668,190 @@ ex1.round(2)
 # ```
 #
 # :::{exercise}
-# :label: ch06-ex2
-# How much of NN2's work is a constant? Correct every NN1 (every seed) by
-# the plain average of its tail errors, a single number, and compare the
-# RMSE with NN1 alone and with the NN2 chosen for it on the tail.
+# :label: ch06-ex5
+# How much of NN2's work is a constant? Correct every NN1 of the grid
+# (every seed) by the plain average of its errors on the tail, a single
+# number known before the test period starts; keep these averages in
+# `tail_bias` (a Series indexed by series, NN1 and seed). Then decide,
+# for each first network, whether the constant or the NN2 chosen for it
+# on the tail corrects better: compare the RMSE of the two seed
+# ensembles on the test rows with a Diebold-Mariano test, Holm-adjusted
+# over the first networks. Keep a table `bias_table` indexed by series
+# and NN1 with the columns `constant` and `NN2` (the two ensembles'
+# RMSE), `p`, `Holm p` and `verdict`: "constant" or "NN2" where the
+# adjusted p-value is below 0.05 (the one with the lower RMSE), else
+# "no difference". Uses `DATASETS`.
 # :::
 #
-# ```{solution-start} ch06-ex2
+# ```{solution-start} ch06-ex5
 # :class: dropdown
 # ```
-# The constant is the mean error on the tail, known before the test
-# period starts:
+# An error is actual minus forecast, so the forecast is corrected by
+# *adding* the average error:
 
 # %%
-ex2_rows = []
+bias_forecasts = {}  # (series, NN1) -> bias-corrected forecasts, by seed
+tail_bias = {}
 for (series, nn1, seed), first in first_forecasts.items():
     ds = sets[series]
     errors = ds.frame["high"].to_numpy() - first["nn1 forecast"]
-    bias = errors[ds.val.target_pos].mean()
-    forecast = first["nn1 forecast"][ds.test.target_pos] + bias
-    ex2_rows.append({"series": series, "NN1": nn1, "seed": seed,
-                     "tail bias": bias,
-                     "bias-corrected": metrics.rmse(ds.actual("test"),
-                                                    forecast)})
-ex2 = pd.DataFrame(ex2_rows).groupby(["series", "NN1"], sort=False)[
-    ["tail bias", "bias-corrected"]].mean()
-for series, table in summaries.items():
-    for nn1 in kinds:
-        ex2.loc[(series, nn1), "NN1 alone"] = table.loc[
-            nn1, "RMSE per seed"]
-        chosen = chosen_nn2[series, nn1]
-        ex2.loc[(series, nn1), "NN2 chosen on tail"] = chosen
-        ex2.loc[(series, nn1), "its RMSE"] = table.loc[chosen,
-                                                       "RMSE per seed"]
-ex2.round(2)
+    tail_bias[series, nn1, seed] = errors[ds.val.target_pos].mean()
+    bias_forecasts.setdefault((series, nn1), []).append(
+        first["nn1 forecast"][ds.test.target_pos]
+        + tail_bias[series, nn1, seed])
+tail_bias = pd.Series(tail_bias).rename_axis(["series", "NN1", "seed"])
+bias_rows = {}
+for (series, nn1), forecasts in bias_forecasts.items():
+    actual = sets[series].actual("test")
+    constant = np.mean(forecasts, axis=0)  # the seed ensemble
+    network = seed_mean[series, chosen_nn2[series, nn1], "held-out"]
+    bias_rows[series, nn1] = {
+        "tail bias": tail_bias[series, nn1].mean(),
+        "NN2 chosen on tail": chosen_nn2[series, nn1],
+        "constant": metrics.rmse(actual, constant),
+        "NN2": metrics.rmse(actual, network),
+        "p": metrics.diebold_mariano(actual - constant,
+                                     actual - network)[1]}
+bias_table = pd.DataFrame(bias_rows).T.rename_axis(["series", "NN1"])
+bias_table = bias_table.infer_objects()
+bias_table["Holm p"] = metrics.holm(bias_table["p"])
+bias_table["verdict"] = np.where(
+    bias_table["Holm p"] >= 0.05, "no difference",
+    np.where(bias_table["constant"] < bias_table["NN2"], "constant", "NN2"))
+print("the better correction, by the adjusted test: " + ", ".join(
+    f"{n} {(bias_table['verdict'] == n).sum()}"
+    for n in ("constant", "NN2", "no difference")))
+tables.format_table(bias_table)
 
 # %% [markdown]
-# All RMSEs are means over seeds of each seed's own RMSE. Where the
-# bias-corrected column is close to the NN2 column, the second
-# stage is mostly a bias correction: the first network was systematically
-# too high or too low, in the tail and in the test period alike, and one
-# number repairs most of it. Where the tail bias is small, neither the
-# constant nor NN2 changes much.
+# Where the verdict is "no difference" or "constant", the second network
+# is, on these test rows, no better than a bias correction: the first
+# network was systematically too high or too low, in the tail and in the
+# test period alike, and one number repairs what NN2 repairs. Where it is
+# "NN2", the errors had structure beyond their mean that lasted into the
+# test period. The tail bias column says how large the constant is.
 #
 # ```{solution-end}
 # ```
-#
+
+# %% tags=["check", "remove-cell"]
+def _ex5_bias():
+    """NN1's mean error on the tail, by series, NN1 and seed."""
+    out, test = {}, {}
+    for key, first in first_forecasts.items():
+        ds_ = sets[key[0]]
+        e = ds_.frame["high"].to_numpy() - first["nn1 forecast"]
+        out[key] = e[ds_.val.target_pos].mean()
+        test[key] = e[ds_.test.target_pos].mean()
+    return out, test
+
+
+with checks.exercise("ch06-ex5"):
+    checks.is_set(tail_bias, "tail_bias")
+    checks.is_set(bias_table, "bias_table")
+    _want, _test = _ex5_bias()
+    _got = pd.Series(tail_bias)
+    for _key, _value in _want.items():
+        if _key not in _got.index:
+            raise checks.CheckFailed(f"`tail_bias` has no value for {_key}")
+        _have = checks.number(_got[_key], f"tail_bias[{_key}]")
+        if np.isclose(_have, _test[_key], rtol=1e-9):
+            raise checks.CheckFailed(
+                "`tail_bias` is the mean error on the test rows, known only "
+                "after the test period: use the tail's errors")
+        if np.isclose(_have, -_value, rtol=1e-9):
+            raise checks.CheckFailed(
+                "`tail_bias` has the wrong sign: an error is actual minus "
+                "forecast")
+        checks.close(_have, _value, f"tail_bias[{_key}]",
+                     what="the mean error of that NN1 on the tail")
+    if not isinstance(bias_table, pd.DataFrame):
+        raise checks.CheckFailed("`bias_table` should be a DataFrame")
+    _need = ["constant", "NN2", "p", "Holm p", "verdict"]
+    _lack = [c for c in _need if c not in bias_table.columns]
+    if _lack:
+        raise checks.CheckFailed(f"`bias_table` lacks the columns {_lack}")
+    _pairs = list(dict.fromkeys(k[:2] for k in _want))
+    _rows = {}
+    for _pair in _pairs:
+        if _pair not in bias_table.index:
+            raise checks.CheckFailed(f"`bias_table` has no row {_pair}")
+        _actual = sets[_pair[0]].actual("test")
+        _const = np.mean([first["nn1 forecast"][sets[_pair[0]].test
+                                                 .target_pos] + _want[k]
+                          for k, first in first_forecasts.items()
+                          if k[:2] == _pair], axis=0)
+        _net = seed_mean[_pair[0], chosen_nn2[_pair], "held-out"]
+        _rows[_pair] = [metrics.rmse(_actual, _const),
+                        metrics.rmse(_actual, _net),
+                        metrics.diebold_mariano(_actual - _const,
+                                                _actual - _net)[1]]
+    _expect = pd.DataFrame(_rows, index=["constant", "NN2", "p"]).T
+    _table = bias_table.loc[_pairs]
+    for _col in ("constant", "NN2"):
+        checks.close(_table[_col].to_numpy(dtype=float), _expect[_col],
+                     f"bias_table[{_col!r}]",
+                     what=f"the RMSE of the {_col} seed ensemble on the "
+                          "test rows (NN2: the one chosen on the tail)")
+    checks.close(_table["p"].to_numpy(dtype=float), _expect["p"],
+                 "bias_table['p']", what="the Diebold-Mariano p-values of "
+                 "the constant against NN2", atol=0)
+    _holm = metrics.holm(_expect["p"])
+    checks.close(_table["Holm p"].to_numpy(dtype=float), _holm,
+                 "bias_table['Holm p']", what="the p-values Holm-adjusted "
+                 "over the first networks", atol=0)
+    _verdict = np.where(_holm >= 0.05, "no difference",
+                        np.where(_expect["constant"] < _expect["NN2"],
+                                 "constant", "NN2"))
+    if list(_table["verdict"]) != list(_verdict):
+        raise checks.CheckFailed(
+            "`bias_table['verdict']` does not follow the adjusted p-values: "
+            "\"constant\" or \"NN2\" (the lower RMSE) where Holm p < 0.05, "
+            "else \"no difference\"")
+
+# %% [markdown]
 # :::{exercise}
-# :label: ch06-ex3
-# Use the linear baseline as the first stage. Its errors on the tail are
-# out of sample (it is fit on the training rows only). Train an NN2 of
-# each kind on them, over the exercise seeds, and correct the linear
-# forecast of the test rows. Does a second stage help a first stage that
-# is already good?
+# :label: ch06-ex6
+# Use the linear baseline as the first stage: it is fit on the training
+# rows only, so its errors on the tail are out of sample. Before training
+# any second stage, decide whether one can help: apply the Ljung-Box test
+# at 10 lags (statsmodels' `acorr_ljungbox`) to its tail errors, series by
+# series, and keep the statistic in `lb_stat`, the p-value in `lb_p` and
+# your decision (the test rejects at 5 %: a second stage is worth
+# training) in `nn2_worth`, each a Series indexed by series. Then train an
+# NN2 of each kind on those errors, over the exercise seeds, correct the
+# linear forecast of the test rows, and say whether your decision was
+# right. Uses `DATASETS`.
 # :::
 #
-# ```{solution-start} ch06-ex3
+# ```{solution-start} ch06-ex6
 # :class: dropdown
 # ```
+# The test reads the tail's errors only, so the decision is made before
+# the test period starts:
+
+# %%
+from statsmodels.stats.diagnostic import acorr_ljungbox
+
+lb_stat, lb_p = {}, {}
+for series, ds in sets.items():
+    tail_errors = ds.actual("val") - baselines.linear_on_window(ds, "val")
+    box = acorr_ljungbox(tail_errors, lags=[10])
+    lb_stat[series] = box["lb_stat"].iloc[0]
+    lb_p[series] = box["lb_pvalue"].iloc[0]
+lb_stat, lb_p = pd.Series(lb_stat), pd.Series(lb_p)
+nn2_worth = lb_p < 0.05
+pd.DataFrame({"Q (10 lags)": lb_stat, "p": lb_p,
+              "NN2 worth training": nn2_worth})
+
+# %% [markdown]
 # `baselines.linear_on_window` forecasts the windows of each part; we put
 # those forecasts into one array by row, as `first_stage` does for NN1,
 # and hand it to `second_stage`:
 
 # %%
-ex3_seeds = seeds[:profile.pick(fast=1, full=3)]
-ex3_rows = []
+ex6_seeds = seeds[:profile.pick(fast=1, full=3)]
+ex6_rows = []
 for series, ds in sets.items():
     linear = np.full(len(ds.frame), np.nan)
     for part in ("train", "val", "test"):
@@ -1592,35 +1863,138 @@ for series, ds in sets.items():
         forecasts = [error_correction.second_stage(
             nn2, ds, {"nn1 forecast": linear}, window=ERROR_WINDOW,
             epochs=nn2_epochs, batch_size=BATCH_SIZE, seed=seed,
-            units=UNITS)["forecast"] for seed in ex3_seeds]
+            units=UNITS)["forecast"] for seed in ex6_seeds]
         mean = np.mean(forecasts, axis=0)  # ensemble of the seeds
-        ex3_rows.append({
+        ex6_rows.append({
             "series": series, "NN2": nn2,
             "linear": metrics.rmse(actual, alone),
             "corrected": metrics.rmse(actual, mean),
             "p": metrics.diebold_mariano(actual - mean,
                                          actual - alone)[1]})
-ex3 = pd.DataFrame(ex3_rows).set_index(["series", "NN2"])
-ex3["Holm p"] = metrics.holm(ex3["p"])
-for series, rows in ex3.groupby(level="series", sort=False):
+ex6 = pd.DataFrame(ex6_rows).set_index(["series", "NN2"])
+ex6["Holm p"] = metrics.holm(ex6["p"])
+for series, rows in ex6.groupby(level="series", sort=False):
     significant = rows["Holm p"] < 0.05
     lower = rows["corrected"] < rows["linear"]
-    print(f"{series}: the correction lowers the linear model's RMSE "
-          f"with {lower.sum()} of {len(rows)} NN2 kinds, significantly "
+    print(f"{series}: Ljung-Box on the tail p = {lb_p[series]:.3g} "
+          f"({'worth' if nn2_worth[series] else 'not worth'} training); "
+          f"the correction lowers the linear model's RMSE with "
+          f"{lower.sum()} of {len(rows)} NN2 kinds, significantly "
           f"(Holm p < 0.05) with {(significant & lower).sum()}; raises "
           f"it significantly with {(significant & ~lower).sum()}")
-tables.format_table(ex3)
+tables.format_table(ex6)
 
 # %% [markdown]
-# Compare each corrected RMSE (the ensemble of the exercise seeds) with
-# the linear model's, and read the p-values against the linear forecast
-# alone, raw and Holm-adjusted over the table. The linear model has no
-# level offset to remove; whatever the correction gains must come from
-# autocorrelation in its errors that lasts from the tail into the test
-# period. Whether the tail's errors say something about the test period's
-# is a property of the period, not of the method: the printed lines say,
-# series by series, whether the correction helped in this run, and only
-# data the model has not seen can tell in advance.
+# The linear model has no level offset to remove; whatever the correction
+# gains must come from autocorrelation in its errors that lasts from the
+# tail into the test period. The Ljung-Box test answers only the first
+# half of that: structure in the tail. A rejection makes a second stage
+# worth trying; whether the structure lasts is a property of the period,
+# which the printed lines show series by series. A test that finds
+# nothing saves the training: no second stage can forecast errors that
+# are independent from day to day.
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+def _ex6_box(errors, lags=10):
+    from statsmodels.stats.diagnostic import acorr_ljungbox as _lb
+
+    box = _lb(np.asarray(errors, dtype=float), lags=[lags])
+    return float(box["lb_stat"].iloc[0]), float(box["lb_pvalue"].iloc[0])
+
+
+with checks.exercise("ch06-ex6"):
+    checks.is_set(lb_stat, "lb_stat")
+    checks.is_set(lb_p, "lb_p")
+    checks.is_set(nn2_worth, "nn2_worth")
+    _stat, _p = pd.Series(lb_stat), pd.Series(lb_p)
+    _worth = pd.Series(nn2_worth)
+    for _s, _d in sets.items():
+        for _name, _series in (("lb_stat", _stat), ("lb_p", _p),
+                               ("nn2_worth", _worth)):
+            if _s not in _series.index:
+                raise checks.CheckFailed(f"`{_name}` has no value for {_s}")
+        _q, _pv = _ex6_box(_d.actual("val")
+                           - baselines.linear_on_window(_d, "val"))
+        _q_test, _ = _ex6_box(_d.actual("test")
+                              - baselines.linear_on_window(_d, "test"))
+        _have = checks.number(_stat[_s], f"lb_stat[{_s!r}]")
+        if np.isclose(_have, _q_test, rtol=1e-9):
+            raise checks.CheckFailed(
+                f"`lb_stat` of {_s} is the test rows' statistic: decide on "
+                "the tail, before the test period")
+        checks.close(_have, _q, f"lb_stat[{_s!r}]",
+                     what="the Ljung-Box statistic at 10 lags of the linear "
+                          "baseline's errors on the tail")
+        checks.close(checks.number(_p[_s], f"lb_p[{_s!r}]", low=0, high=1),
+                     _pv, f"lb_p[{_s!r}]", atol=0,
+                     what="the p-value of that statistic at 10 lags")
+        if bool(_worth[_s]) != (_pv < 0.05):
+            raise checks.CheckFailed(
+                f"`nn2_worth` of {_s} does not follow the test: a second "
+                "stage is worth training where it rejects (p < 0.05)")
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch06-ex7
+# Where the grid runs. `grid.sweep` runs every configuration with every
+# seed in this process by default; with `executor="loky"` it sends the
+# runs to local worker processes (`n_jobs` of them), with
+# `executor="dask"` to the Dask cluster of the last `distributed.Client`
+# made in the kernel (for example `Client(LocalCluster(n_workers=8))` on a
+# large machine, or `Client("tcp://scheduler:8786")` on a university
+# cluster), and with `store=` a folder it writes every finished run there
+# and reads it back the next time instead of redoing it. Run the first
+# stage (`stage1`) of the first series, one seed, on two local processes
+# with a store, twice. Are the forecasts those of the in-process grid
+# above? What does the second call cost? Decide whether sending this
+# chapter's grid to a cluster (the parameter `GRID_EXECUTOR`) would pay.
+# :::
+#
+# ```{solution-start} ch06-ex7
+# :class: dropdown
+# ```
+
+# %%
+import shutil
+import tempfile
+from pathlib import Path
+
+ex7_store = Path(tempfile.mkdtemp(prefix="ch06-grid-"))
+ex7_seconds = {}
+for call in ("first call", "second call"):
+    start = time.perf_counter()
+    ex7_runs = grid.sweep(
+        stage1, grid.configurations(series=symbols[:1], nn1=list(kinds)),
+        seeds=seeds[:1], store=ex7_store, executor="loky", n_jobs=2)
+    ex7_seconds[call] = time.perf_counter() - start
+in_process = first_runs[(first_runs["series"] == symbols[0])
+                        & (first_runs["seed"] == seeds[0])]
+ex7_gap = max(np.nanmax(np.abs(a - b)) for a, b in zip(
+    ex7_runs["nn1 forecast"], in_process["nn1 forecast"], strict=True))
+print(f"largest difference between the forecasts of the two grids: "
+      f"{ex7_gap:.2g} index points")
+print(f"{len(ex7_runs)} NN1 fits on two processes: first call "
+      f"{ex7_seconds['first call']:.1f} s, second call (read back from "
+      f"the store) {ex7_seconds['second call']:.1f} s; in this process "
+      f"the grid took {grid_seconds['NN1']:.1f} s for {len(first_runs)} "
+      "fits")
+checks.claim(ex7_seconds["second call"] < ex7_seconds["first call"],
+             "the second call reads every run back, faster than the first")
+shutil.rmtree(ex7_store)
+
+# %% [markdown]
+# Every run is seeded from its own seed, so its rows do not depend on
+# where it runs (the package's tests check that on local processes and on
+# a Dask cluster); the first printed line shows the largest difference
+# here. The second call reads every run back, faster than the first, which
+# is what makes an interrupted grid resume where it stopped. The first
+# call also pays for starting the processes, each of which loads Keras:
+# with networks this small, that start-up can cost more than the training
+# it spreads, and a cluster pays only for grids of many or larger runs
+# (the full profile's ten seeds, or wider networks).
 #
 # ```{solution-end}
 # ```
