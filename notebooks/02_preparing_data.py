@@ -34,6 +34,8 @@ if "google.colab" in sys.modules:
 #   and explain why random shuffling across time leaks the future;
 # * fit a scaler on the training part only, and measure what happens when it
 #   is not;
+# * train a small network (loss, batches, Adam, epochs, a seed) with early
+#   stopping on a validation slice, and read its learning curve;
 # * cut a series into (window, target) pairs and check that no target is
 #   among its inputs;
 # * compute the naive baselines and the usual error measures (RMSE, MAE,
@@ -1176,6 +1178,9 @@ checks.claim(lag_table["SimpleRNN"].idxmax() == 1,
 #   series leaks the test period's range; on Lu's NASDAQ split that leak
 #   changes the test error a lot (the leaky model's RMSE is
 #   {glue:text}`leak_ratio:.2f` times the honest one's).
+# * A network is trained by Adam, batch by batch, over epochs, from a seed;
+#   early stopping on the validation slice picks the epoch, never the test
+#   rows.
 # * Windows map past rows to a later target; `target_pos > last_input_pos`
 #   always holds, and parts are assigned by the target row.
 # * Every result is reported next to persistence and the linear baseline on
