@@ -1289,7 +1289,8 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #   error is only a best in hindsight and gets no test.
 # * Read errors in prices or percent, their ratio to persistence's on the
 #   same rows, and a Diebold-Mariano test; never a "1 - error" on scaled
-#   data.
+#   data, whose only meaningful bar is persistence's own score
+#   (exercise {ref}`ch05-ex4`).
 # * The networks' forecasts can break low <= open <= high (the chapter
 #   counts the days).
 #   Predicting the open and two non-negative gaps, on one shared target
