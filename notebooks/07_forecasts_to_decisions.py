@@ -21,11 +21,10 @@ if "google.colab" in sys.modules:
 #
 # The earlier chapters judged every network on one test period, cut once
 # from the end of a series. One period is one sample: a network can look
-# good or bad on it by luck, and a test period of a few months says little
-# about the next few years. And a forecast is only worth something if it
+# good or bad on it by luck. And a forecast is only worth something if it
 # leads to a better decision than doing nothing clever. This chapter puts
-# the stacked LSTM of chapter 3 through the two checks that practical guides
-# {cite}`guide` recommend at the end of the pipeline:
+# the stacked LSTM of chapter 3 through the two checks that practical
+# guides {cite}`guide` recommend at the end of the pipeline:
 #
 # * **walk-forward evaluation**: refit the network every few hundred days on
 #   the most recent years and forecast the next block, over ten years of two
@@ -35,22 +34,21 @@ if "google.colab" in sys.modules:
 #   classic moving-average rule, and with the network's own trades made
 #   at random times.
 #
-# Then we measure four common mistakes that make backtests look better
-# than they are, and answer the question learners ask most: how do I
-# forecast tomorrow from the latest data, and how sure can I be?
+# Then we measure common mistakes that make backtests look better than
+# they are, and answer the question learners ask most: how do I forecast
+# tomorrow from the latest data, and how sure can I be?
 #
 # **Learning goals.** After this chapter you can
 #
-# * run a walk-forward (rolling-origin) evaluation with a scaler refit
-#   inside every fold, and read its errors over time and its
-#   Diebold-Mariano tests per year;
+# * run (and write) a walk-forward evaluation with a scaler refit inside
+#   every fold, and read its errors over time and its tests per year;
 # * state exactly when a backtest's position is decided, what it earns and
 #   what a trade costs, and compute equity, drawdown and the Sharpe ratio;
 # * tell skill from luck by comparing a strategy with the same trades
 #   made at random times, and allow for the number of strategies tried
 #   (deflated Sharpe ratio) and of tests run (Holm's adjustment);
-# * measure how much leaked scalers, shuffled windows, early stopping on
-#   the test set and same-day positions inflate a result;
+# * measure how much leaked scalers, early stopping on the test set and
+#   same-day positions inflate a result;
 # * forecast the next trading day with an interval, and several days ahead
 #   by the recursive and the direct method.
 
@@ -140,15 +138,14 @@ display(Markdown(settings.run_note(
 # forecasts the next block of `step` days, and is then refit with the
 # origin moved forward by `step` days; the forecasts of all blocks are
 # stitched into one long out-of-sample series. Every forecast uses only
-# data from before its own block, exactly as in real use, where a model is
-# retrained from time to time. The training period either grows
-# (**expanding** window) or keeps a fixed length and slides along
-# (**sliding** window). A sliding window forgets old market regimes; an
-# expanding one has more data. We use a sliding window of `TRAIN_ROWS`
-# days, the last fifth of it as the validation slice for early stopping.
+# data from before its own block, as in real use. The training period
+# either grows (**expanding** window) or keeps a fixed length and slides
+# along (**sliding** window): a sliding window forgets old market regimes,
+# an expanding one has more data. We use a sliding window of `TRAIN_ROWS`
+# days, its last fifth the validation slice for early stopping.
 #
-# `splits.walk_forward_folds` cuts the folds; here is the layout for
-# the first series:
+# `splits.walk_forward_folds` cuts the folds (exercise {ref}`ch07-ex1`
+# writes the whole loop by hand); the layout for the first series:
 
 # %%
 def label(name):
@@ -216,22 +213,20 @@ plt.show()
 # features made scale-free (above): price-level inputs leave the range
 # their scaler was fit on as soon as the market trends, which chapter 3
 # showed breaks a network. And its last layer multiplies the output by
-# 0.01, so the network's own numbers are in percent. Daily log returns are
-# small (their standard deviation is printed above), far smaller than the
-# numbers a freshly initialised network puts out; with a few epochs per
-# fold, the network would otherwise spend its training shrinking a large,
-# random bias.
+# 0.01, so the network's own numbers are in percent: daily log returns
+# (their standard deviation is printed above) are far smaller than what a
+# freshly initialised network puts out, and with a few epochs per fold it
+# would otherwise spend its training shrinking a large, random bias.
 #
-# `walk_forward.Network` pairs the builder with its training settings.
-# `walk_forward.walk_forward` then makes every fold's data set from the rows
+# `walk_forward.walk_forward` makes every fold's data set from the rows
 # the fold may see (so the scaler is refit on each fold's training rows),
-# trains the network once per seed, runs the baselines, and stitches the
+# trains the network (a `walk_forward.Network`: the builder and its
+# training settings) once per seed, runs the baselines, and stitches the
 # blocks. Each (fold, forecaster, seed) is one run of `grid.sweep` (chapter
-# 6), so the folds can be sent to other processes or a cluster with the
-# `EXECUTOR` parameter. The baselines are persistence, the linear
-# regression on the network's own windows (chapter 2), and the drift
-# forecast (persistence plus the average daily change of the training
-# period).
+# 6), so the `EXECUTOR` parameter can send the folds to other processes.
+# The baselines are persistence, the linear regression on the network's
+# own windows (chapter 2), and the drift forecast (persistence plus the
+# training period's average daily change).
 
 # %%
 def wf_build(ds):
@@ -266,19 +261,16 @@ walks[first].folds
 # ### Errors over the whole period
 #
 # All stitched forecasts in prices, scored together. `RMSE`, `MAE` and `DA`
-# score the forecast that is tested: the mean of the seeds' forecasts (the
-# seed ensemble); `RMSE per seed` is the mean ± standard deviation of each
-# seed's own RMSE, what one training run gives. `DM p` is the
-# Diebold-Mariano p-value of the ensemble against persistence (squared
-# errors). The network, the linear baseline and the drift forecast all
+# score the mean of the seeds' forecasts (the seed ensemble); `RMSE per
+# seed` is the mean ± standard deviation of each seed's own RMSE. `DM p`
+# is the Diebold-Mariano p-value of the ensemble against persistence
+# (squared errors). The network, the linear baseline and the drift all
 # forecast a *return*, and a return of zero is persistence: they nest it,
-# so they also get the one-sided Clark-West p-value `CW p`, which allows
-# for the noise a larger model adds by estimating parameters that are zero
-# under persistence. `DM p linear` tests against the linear baseline, and
-# `detectable` is the smallest RMSE gain over persistence the DM test
-# would find with 80 % power on these days. The table holds several tests
-# against persistence, so `DM p adj` and `CW p adj` are adjusted for their
-# number with Holm's method (explained below, with the tests per year):
+# so they also get the one-sided Clark-West p-value `CW p` (chapter 3).
+# `DM p linear` tests against the linear baseline, and `detectable` is the
+# smallest RMSE gain over persistence the DM test would find with 80 %
+# power on these days. `DM p adj` and `CW p adj` are adjusted for the
+# number of tests with Holm's method (explained below):
 
 # %%
 def wf_score(wf):
@@ -301,9 +293,9 @@ tables.format_table(
               "DM p linear": 3})
 
 # %% [markdown]
-# The RMSE is in index points, so compare rows within one index only. Over
-# the whole period, is the network more accurate than "tomorrow = today"?
-# The verdicts, from the adjusted p-values:
+# The RMSE is in index points, so compare rows within one index only. Is
+# the network more accurate than "tomorrow = today"? From the adjusted
+# p-values:
 
 # %%
 for index, sc in wf_scores.groupby(level=0):
@@ -323,11 +315,10 @@ for index, sc in wf_scores.groupby(level=0):
 #
 # ### Error over time
 #
-# One number for ten years hides a lot. The next plot shows the RMSE of
-# the last {glue:text}`rolling_days` days (`ROLLING`) relative to
-# persistence's on the same days, for the network and the linear
-# baseline. Below 1 the forecast was more accurate than persistence over
-# those days; the dotted lines mark the refits.
+# One number for ten years hides a lot. The RMSE of the last
+# {glue:text}`rolling_days` days (`ROLLING`) relative to persistence's on
+# the same days, for the network and the linear baseline (below 1: more
+# accurate than persistence; dotted lines: the refits):
 
 # %%
 ROLLING = 250  # days in the rolling RMSE: about a year
@@ -353,13 +344,11 @@ plt.show()
 # %% [markdown]
 # ### Significance year by year
 #
-# A Diebold-Mariano test per calendar year asks whether, in that year, the
-# network's squared errors were on average different from persistence's.
-# `ratio` is the network's RMSE over persistence's, `better` the share of
-# days on which the network's error was the smaller of the two, `DM p`
-# the raw p-value and `DM p adj` the one adjusted for the number of tests
-# in the table (all years of all indices, one family; the next section
-# says why and how):
+# A Diebold-Mariano test per calendar year: `ratio` is the network's RMSE
+# over persistence's, `better` the share of days on which the network's
+# error was the smaller, `DM p` the raw p-value and `DM p adj` the one
+# adjusted for all the tests in the table (the next section says why and
+# how):
 
 # %%
 ALPHA = 0.05
@@ -402,18 +391,16 @@ for index, years in by_year.groupby(level="index"):
 # "significant" result when the network and persistence are in truth
 # equally accurate, so among $m$ such tests about $0.05\,m$ pass by chance
 # alone, and if the tests were independent, the chance that at least one
-# passes is
+# passes, the **family-wise error rate**, is
 #
 # $$
 # \text{FWER} = P(\text{any false rejection}) = 1 - (1 - \alpha)^m .
 # $$
 #
-# This chance of *any* false "significant" among the $m$ tests is the
-# **family-wise error rate**. Reading the most striking row of a table
-# and quoting its raw p-value ignores it. The simplest repair,
-# Bonferroni's, compares every p-value with $\alpha / m$. Holm's method
-# {cite}`holm1979` does better and needs no assumption about how the tests
-# depend on each other: sort the p-values,
+# Quoting the raw p-value of the most striking row ignores it.
+# Bonferroni's repair compares every p-value with $\alpha / m$. Holm's
+# method {cite}`holm1979` does better and needs no assumption about how the
+# tests depend on each other: sort the p-values,
 # $p_{(1)} \le p_{(2)} \le \dots \le p_{(m)}$, and set the adjusted values
 #
 # $$
@@ -422,10 +409,9 @@ for index, years in by_year.groupby(level="index"):
 #
 # so the smallest p-value is multiplied by $m$, the next by $m - 1$, and
 # so on, never decreasing. Rejecting where $\tilde p < \alpha$ keeps the
-# family-wise error rate at most $\alpha$. `metrics.holm` computes
-# $\tilde p$ with statsmodels. The course's verdict page adjusts all its
-# tests against persistence, from every chapter, in the same way, and
-# its words follow the adjusted values. For the table above:
+# family-wise error rate at most $\alpha$ (`metrics.holm`). The course's
+# verdict page adjusts all its tests, from every chapter, in the same way.
+# For the table above:
 
 # %%
 print(f"{n_tests} tests at {ALPHA:.0%}: about {ALPHA * n_tests:.1f} pass "
@@ -445,9 +431,9 @@ else:
           "direction).")
 
 # %% [markdown]
-# A single good year, even a "significant" one, is no evidence of skill.
-# What would be evidence is a ratio below 1 year after year, or an
-# adjusted p-value below 5 %.
+# A single good year, even a "significant" one, is no evidence of skill;
+# a ratio below 1 year after year, or an adjusted p-value below 5 %, would
+# be.
 #
 # ## The backtest
 #
@@ -471,7 +457,8 @@ else:
 # rate), the **maximum drawdown** (the largest fall from a previous high, as
 # a positive fraction), the **turnover** (units of position traded) and the
 # **hit rate** (share of invested days with a positive return). A hand
-# check on four days, long, long, flat, flat, with 10 bp costs:
+# check on four days, long, long, flat, flat, with 10 bp costs (exercise
+# {ref}`ch07-ex3` rebuilds the whole arithmetic):
 
 # %%
 hand = backtest.simulate([100.0, 110.0, 99.0, 99.0], [1, 1, 0, 0],
@@ -489,8 +476,8 @@ hand.summary.round(4)
 # over last close minus 1, and go long when it is positive (**long/flat**)
 # or long when positive and short when negative (**long/short**); a
 # threshold on the forecast return would trade less (exercise
-# {ref}`ch07-ex2`). Every strategy is run over the walk-forward test period
-# at each cost in `COSTS_BP`:
+# {ref}`ch07-ex4`). Every strategy is run over the walk-forward test period
+# at each cost in `COSTS_BP` (the equity curves at the middle one):
 
 # %%
 def expected_return(name, model="LSTM"):
@@ -529,18 +516,15 @@ for name in walks:
             runs[name, cost, strategy] = backtest.simulate(close, position,
                                                            cost_bps=cost)
 STRATEGIES = list(positions)
-fig, axes = plt.subplots(len(walks), len(COSTS_BP), sharex=True,
-                         sharey="row", squeeze=False,
-                         figsize=(10, 3.2 * len(walks)))
-for i, name in enumerate(walks):
-    for j, cost in enumerate(COSTS_BP):
-        ax = axes[i, j]
-        for strategy in STRATEGIES:
-            eq = runs[name, cost, strategy].equity
-            ax.plot(eq.index, eq, lw=1, label=strategy)
-        ax.set(title=f"{label(name)}, {cost} bp")
-        ax.tick_params(axis="x", labelrotation=45)
-    axes[i, 0].set_ylabel("equity")
+mid_cost = COSTS_BP[len(COSTS_BP) // 2]
+fig, axes = plt.subplots(1, len(walks), figsize=(5 * len(walks), 3.5),
+                         squeeze=False)
+for ax, name in zip(axes[0], walks, strict=True):
+    for strategy in STRATEGIES:
+        eq = runs[name, mid_cost, strategy].equity
+        ax.plot(eq.index, eq, lw=1, label=strategy)
+    ax.set(title=f"{label(name)}, {mid_cost} bp", ylabel="equity")
+    ax.tick_params(axis="x", labelrotation=45)
 axes[0, 0].legend(fontsize=8)
 fig.tight_layout()
 plt.show()
@@ -564,7 +548,6 @@ def summary_table(cost):
         "hit rate": "hit %"})
 
 
-mid_cost = COSTS_BP[len(COSTS_BP) // 2]
 print(f"costs {mid_cost} bp:")
 tables.format_table(summary_table(mid_cost),
                     decimals={"total %": 0, "turnover": 0})
@@ -584,46 +567,23 @@ tables.format_table(sharpe)
 
 # %% [markdown]
 # Costs hit strategies in proportion to their turnover: buy-and-hold pays
-# once, the crossover each time the two averages cross, and a forecast
-# whose sign flips often pays on many days (the turnover column). Whether
-# the network's strategies earn more than buy-and-hold, and at which cost
-# that ends, is in the tables. Note that a long/flat strategy is out of the
-# market part of the time, so its volatility (and often its drawdown) is
+# once, the crossover each time the averages cross, a forecast whose sign
+# flips often on many days. A long/flat strategy is out of the market part
+# of the time, so its volatility (and often its drawdown, `max DD %`) is
 # lower even when its signal is worthless.
 #
-# ### Drawdowns
-#
-# The drawdown is what an investor lives through: how far below its
-# previous high the equity is on each day. At the middle cost:
-
-# %%
-fig, axes = plt.subplots(len(walks), 1, figsize=(9, 2.8 * len(walks)),
-                         sharex=True, squeeze=False)
-for ax, name in zip(axes[:, 0], walks, strict=True):
-    for strategy in ("LSTM long/flat", "buy and hold", "MA 50/200"):
-        dd = runs[name, mid_cost, strategy].drawdown
-        ax.plot(dd.index, -100 * dd, lw=1, label=strategy)
-    ax.set(ylabel="drawdown %", title=f"{label(name)}, {mid_cost} bp")
-    ax.legend(loc="lower left", fontsize=8)
-fig.tight_layout()
-plt.show()
-
-# %% [markdown]
 # ### What luck looks like
 #
 # Is the network's strategy better than a coin? A fair coin must trade
 # like the network: random signals drawn independently every day switch
-# position far more often than the network does, so they pay more costs
-# and make the network look better than it is. We therefore keep the
-# network's own long/flat positions and **rotate** them in time: the
-# positions shifted by $k$ days, those that fall off the end re-entering at
-# the start (a circular shift, `backtest.shifted_positions`), for
-# `noise_draws` random shifts of at least `NOISE_MIN_SHIFT` days. A
-# rotated strategy is long on exactly as many days as the network's, holds
-# its positions for the same stretches and trades as often (up to a switch
-# or two where the rotation cuts and wraps around), so it pays the same
-# costs; only the *timing* is lost. The spread of the rotations' Sharpe
-# ratios is what this trading, without the forecasts' timing, earns by
+# position far more often, pay more costs and flatter the network. So we
+# **rotate** the network's own long/flat positions in time: shifted by $k$
+# days, those that fall off the end re-entering at the start
+# (`backtest.shifted_positions`), for `noise_draws` random shifts of at
+# least `NOISE_MIN_SHIFT` days. A rotation is long on as many days, holds
+# for the same stretches and trades as often (up to a switch or two where
+# it wraps around), so it pays the same costs; only the *timing* is lost.
+# The spread of the rotations' Sharpe ratios is what this trading earns by
 # luck over these years; the share of rotations with a Sharpe ratio at
 # least the network's is an empirical p-value.
 
@@ -706,25 +666,22 @@ checks.claim(((luck["noise turnover max"] - luck["LSTM turnover"]).abs()
 
 # %% [markdown]
 # The turnover columns confirm that the rotations trade as much as the
-# network, so they pay the same costs. Look at the width of the grey
-# histogram (the 5 % and 95 % columns, printed above): it is how far the
-# same trading, with the timing scrambled, can end from the network's
-# over these years by luck alone. A backtest has to beat the bulk of this
-# distribution before it says anything about skill (`share above LSTM`
-# small), and it has to be
-# the *only* strategy tried: trying many and keeping the best is the same
-# as drawing many noise strategies and keeping the luckiest
+# network. The width of the grey histogram (the 5 % and 95 % columns) is
+# how far the same trading, with the timing scrambled, can end from the
+# network's by luck alone. A backtest has to beat the bulk of this
+# distribution (`share above LSTM` small) before it says anything about
+# skill, and it has to be the *only* strategy tried: keeping the best of
+# many is drawing many noise strategies and keeping the luckiest
 # {cite}`bailey2014`.
 #
 # ### The best of several strategies
 #
-# This chapter has already tried several strategies on the same days. The
-# Sharpe ratio of the best of them, **chosen in hindsight on the test
-# rows**, is biased upwards: even if none had any skill, the largest of
-# $N$ estimated Sharpe ratios would lie above zero. Bailey and López
-# de Prado {cite}`bailey2014dsr` put a number on this. If the $N$
-# estimates have variance $V$ across the trials and every true Sharpe
-# ratio is zero, the largest is expected near
+# The Sharpe ratio of the best of several strategies, **chosen in
+# hindsight on the test rows**, is biased upwards: even without any skill,
+# the largest of $N$ estimated Sharpe ratios lies above zero. Bailey and
+# López de Prado {cite}`bailey2014dsr` put a number on this: if the $N$
+# estimates have variance $V$ and every true Sharpe ratio is zero, the
+# largest is expected near
 #
 # $$
 # \mathrm{SR}_0 = \sqrt{V}\left[(1 - \gamma)\,\Phi^{-1}\!\left(1 -
@@ -750,8 +707,8 @@ checks.claim(((luck["noise turnover max"] - luck["LSTM turnover"]).abs()
 # A DSR above 0.95 says the best strategy's Sharpe ratio is significantly
 # above zero at 5 % after allowing for the choice. For the strategies of
 # the summary table at the middle cost (`backtest.deflated_sharpe_ratio`;
-# the strategies are correlated, so they are fewer independent trials than
-# $N$, and counting all of them is the cautious choice):
+# correlated strategies are fewer independent trials than $N$, so counting
+# all of them is the cautious choice):
 
 # %%
 deflated = {}
@@ -806,16 +763,16 @@ checks.claim((deflated["DSR"] <= deflated["P(SR > 0), one trial"]).all(),
 # ## Pitfalls, measured
 #
 # Many published results are inflated by mistakes in the evaluation rather
-# than by a good model. Four common ones, each measured here on
-# `DATASETS[0]` with and without the mistake. The first three concern a
+# than by a good model. Three common ones, each measured here on
+# `DATASETS[0]` with and without the mistake (a fourth, windows shuffled
+# across the split, is exercise {ref}`ch07-ex6`). The first two concern a
 # network that forecasts the next close *price* from the last `WINDOW`
 # closes, as many papers do: a single-layer LSTM (chapter 3), trained with
-# batches of 32 for `price_epochs` epochs. The split is chronological over
-# the walk-forward period: the first {glue:text}`pit_train:.0%`
-# (`PIT_TRAIN`) for training (its last fifth for validation), the rest
-# for testing. Every run records the validation loss
-# and the test forecasts after each epoch, so that we can also see what
-# choosing the epoch on the test set would do.
+# batches of 32 for `price_epochs` epochs, on a chronological split of the
+# walk-forward period: the first {glue:text}`pit_train:.0%` (`PIT_TRAIN`)
+# for training (its last fifth for validation), the rest for testing.
+# Every run keeps the test forecasts after each epoch, so that we can also
+# see what choosing the epoch on the test set would do.
 
 # %%
 price_epochs = EPOCHS or profile.pick(fast=15, full=30)
@@ -899,55 +856,7 @@ print("test RMSE over persistence's: scaler fit on the training rows "
       f"{honest_ratio:.2f}, on all rows {pick('all', by_validation):.2f}")
 
 # %% [markdown]
-# **2. Windows shuffled across the split.** A common shortcut is to cut
-# all windows first and then split them at random
-# (`train_test_split(shuffle=True)`). Then most test days have a
-# neighbour in the training set: the window ending the day before or the
-# one ending the day after, whose targets bracket the test target. The
-# package's `training.fit` refuses such a data set (a training target
-# inside the test period), so we call Keras directly. Same numbers of
-# training, validation and test windows as the honest split; the scaler
-# can only be fit on all rows, since the training windows now span the
-# whole period:
-
-# %%
-leak = pit["all"]
-every = {key: np.concatenate([getattr(leak.part(p), key)
-                              for p in ("train", "val", "test")])
-         for key in ("X", "y", "actual", "previous")}
-order = np.random.default_rng(0).permutation(len(every["y"]))
-n_test, n_val = len(leak.test), len(leak.val)
-test_idx, val_idx = order[:n_test], order[n_test:n_test + n_val]
-train_idx = order[n_test + n_val:]
-shuffled = []
-for s in pit_seeds:
-    net = price_net.model(leak, s)  # the same network, freshly initialised
-    net.fit(every["X"][train_idx], every["y"][train_idx],
-            validation_data=(every["X"][val_idx], every["y"][val_idx]),
-            epochs=price_epochs, batch_size=32, verbose=0,
-            callbacks=[keras.callbacks.EarlyStopping(
-                patience=price_epochs, restore_best_weights=True)])
-    out = training.predict(net, every["X"][test_idx])
-    shuffled.append(leak.target_scaler.inverse(out, 0))
-shuffled_ratio = ratio_to_persistence(
-    every["actual"][test_idx], np.mean(shuffled, axis=0),
-    every["previous"][test_idx])
-pitfalls["windows shuffled across the split"] = {
-    "measure": "RMSE / persistence", "honest": honest_ratio,
-    "with the mistake": shuffled_ratio}
-print(f"test RMSE over persistence's: chronological split "
-      f"{honest_ratio:.2f}, shuffled windows {shuffled_ratio:.2f}")
-in_train = np.zeros(len(every["y"]) + 2, dtype=bool)  # padded at both ends
-in_train[train_idx + 1] = True
-neighbours = np.stack([in_train[test_idx], in_train[test_idx + 2]])
-print(f"test windows with a training window ending the day before or "
-      f"after: {neighbours.any(axis=0).mean():.0%}; with both: "
-      f"{neighbours.all(axis=0).mean():.0%}")
-checks.claim(neighbours.any(axis=0).mean() > 0.5,
-             "most test days have a neighbour in the training set")
-
-# %% [markdown]
-# **3. Early stopping on the test set.** Early stopping picks the epoch
+# **2. Early stopping on the test set.** Early stopping picks the epoch
 # whose weights are kept. If it watches the test set, or if one simply
 # keeps the epoch that looked best on the test set, the test result is
 # chosen after seeing it. From the same honest runs as in pitfall 1, the
@@ -959,19 +868,14 @@ checks.claim(neighbours.any(axis=0).mean() > 0.5,
 pit_close = pit_raw["close"].iloc[pit["train"].test.target_pos[0] - 1:]
 
 
-def test_run(forecast):
-    """Backtest of long/flat on the test rows at the middle cost."""
-    ds = pit["train"]
-    signal = pd.Series(forecast / ds.previous("test") - 1,
+def test_sharpe(forecast):
+    """Sharpe ratio of long/flat on the test rows at the middle cost."""
+    signal = pd.Series(forecast / pit["train"].previous("test") - 1,
                        index=pit_close.index[:-1])
     position = backtest.long_flat(signal.reindex(pit_close.index,
                                                  fill_value=0.0))
-    return backtest.simulate(pit_close, position, cost_bps=mid_cost)
-
-
-def test_sharpe(forecast):
-    """Sharpe ratio of long/flat on the test rows at the middle cost."""
-    sharpe = test_run(forecast).summary["Sharpe"]
+    sharpe = backtest.simulate(pit_close, position,
+                               cost_bps=mid_cost).summary["Sharpe"]
     return 0.0 if np.isnan(sharpe) else sharpe  # NaN: never invested
 
 
@@ -1003,30 +907,7 @@ for name, choose in (("validation", by_validation),
           f"{pick('train', choose):.2f}, Sharpe {sharpe_of(choose):.2f}")
 
 # %% [markdown]
-# The epoch with the best test Sharpe ratio is the best of
-# `price_epochs` strategies, chosen in hindsight on the test rows. Its
-# deflated Sharpe ratio (above) allows for that choice; the epochs of one
-# run are strongly correlated, so counting each as a trial is the cautious
-# side:
-
-# %%
-for s, (forecasts, _) in zip(pit_seeds, runs_by_fit["train"], strict=True):
-    epoch_runs = [test_run(f) for f in forecasts]
-    epoch_sharpe = pd.Series([r.summary["Sharpe"] for r in epoch_runs])
-    epoch_sharpe = epoch_sharpe.dropna()  # NaN: never invested
-    if len(epoch_sharpe) < 2:
-        print(f"seed {s}: fewer than two epochs were ever invested")
-        continue
-    top = epoch_sharpe.idxmax()
-    dsr = backtest.deflated_sharpe_ratio(epoch_runs[top].returns,
-                                         epoch_sharpe)
-    print(f"seed {s}: best in hindsight (chosen on test rows) epoch "
-          f"{top + 1} of {len(forecasts)}, Sharpe {epoch_sharpe[top]:.2f}; "
-          f"deflated Sharpe ratio {dsr:.3f} "
-          f"({'above' if dsr > 0.95 else 'not above'} 0.95)")
-
-# %% [markdown]
-# **4. The position applied on the day of the signal.** A signal computed
+# **3. The position applied on the day of the signal.** A signal computed
 # from day $t$'s close can only be traded from that close on. Applying it
 # to day $t$'s own return (the move from $t-1$ to $t$, which the signal
 # has already seen) is a look-ahead. In code it is one misplaced shift:
@@ -1092,11 +973,8 @@ checks.claim(same_day_hits["momentum"] == 1,
 # error ratio, or a higher Sharpe ratio (the lines above list the rows
 # where it did in this run). Read it row by row:
 #
-# * the leaked scaler and the shuffled windows can both hide the
-#   extrapolation failure of chapter 3 (with a shuffled split the training
-#   windows cover the whole price range), and the shuffled split also puts
-#   the days around most test days into the training set (the share is
-#   printed under pitfall 2);
+# * the leaked scaler can hide the extrapolation failure of chapter 3: it
+#   tells the network where the test prices lie;
 # * picking the epoch on the test set can only help (the honest epoch is
 #   one of the candidates), and picking it by the backtest can only help
 #   the backtest; every further choice made that way (architecture,
@@ -1107,31 +985,24 @@ checks.claim(same_day_hits["momentum"] == 1,
 #   the days that went up (see its hit rate above).
 #
 # Two more biases cannot be measured with our data, only avoided.
-# **Survivorship**: a study of today's index members, or of a stock chosen
-# because it is famous today, looks only at the firms that survived and
-# grew; the failures are missing from the data {cite}`brown1992`. Indices
-# themselves replace their losers, which is one reason we work with index
-# levels, and why a single-stock result should be read with care.
-# **Regime change**: markets change their behaviour, through crises,
-# rule changes (price limits, trading hours, the opening of a market to
-# foreign investors) and new participants. A model fit on one regime is
-# tested on another; the walk-forward table per year shows how much the
-# error moves from one year to the next, and no split can promise that
-# the next year will look like any of the past ones.
+# **Survivorship**: a study of today's index members, or of a stock famous
+# today, sees only the firms that survived and grew {cite}`brown1992`;
+# indices replace their losers, one reason we work with index levels.
+# **Regime change**: crises, new rules and new participants change how
+# markets behave; the walk-forward table per year shows how much the error
+# moves from one year to the next, and no split can promise that the next
+# year will look like any of the past ones.
 #
 # ## Forecasting the real future
 #
-# The walk-forward runs were experiments on the past. To forecast the
-# next trading day for real, train the same network on the most recent
-# `TRAIN_ROWS` days, feed it the window that ends with the latest close,
-# and turn its forecast return into a price. With `ONLINE = True` the
-# latest prices come from Yahoo Finance (`stocklearn.fetch`, falling back
-# to the bundled series when offline); by default the bundled series is
-# used, so "the future" is the day after its last row.
-#
-# We hold out the last known day as a one-row test, so that the package's
-# usual data set can be built, and forecast the day after it from the
-# window ending on it.
+# To forecast the next trading day for real, train the same network on
+# the most recent `TRAIN_ROWS` days, feed it the window that ends with the
+# latest close, and turn its forecast return into a price. With
+# `ONLINE = True` the latest prices come from Yahoo Finance
+# (`stocklearn.fetch`, falling back to the bundled series when offline);
+# by default "the future" is the day after the bundled series' last row.
+# The last known day is held out as a one-row test, so that the package's
+# usual data set can be built.
 
 # %%
 YAHOO = {"sp500": "^GSPC", "csi300": "000300.SS", "nasdaq100": "^NDX",
@@ -1189,58 +1060,12 @@ tables.format_table(tomorrow)
 
 # %% [markdown]
 # The interval comes from the network's walk-forward errors: 90 % of the
-# past out-of-sample log errors lay between the two quantiles used, so if
-# the future behaves like those years, tomorrow's close falls inside
-# about nine times out of ten. Persistence's interval is centred on the
-# last close; compare the two widths, and the distance between the
-# network's point forecast and the last close with the width of either
-# interval: that is how much the network's opinion matters.
-#
-# Does such an interval keep its promise? For each year of the
-# walk-forward period, an interval built from the errors of the *earlier*
-# years only, and the share of that year's closes that fell inside it:
-
-# %%
-coverage, spread = {}, {}
-for name, wf in walks.items():
-    err = pd.Series(np.log(wf.actual / wf.forecasts["LSTM"].mean(axis=0)),
-                    index=wf.dates)
-    for year in sorted(set(err.index.year))[1:]:
-        past, now = err[err.index.year < year], err[err.index.year == year]
-        low, high = np.quantile(past, [0.05, 0.95])
-        inside = ((now >= low) & (now <= high)).mean()
-        coverage.setdefault(label(name), {})[str(year)] = inside
-        # the year's root mean square error over the years before's
-        spread.setdefault(label(name), {})[str(year)] = np.sqrt(
-            np.mean(now ** 2) / np.mean(past ** 2))
-coverage, spread = pd.DataFrame(coverage), pd.DataFrame(spread)
-for name, column in coverage.items():
-    low_year, high_year = column.idxmin(), column.idxmax()
-    print(f"{name}: lowest coverage {column.min():.0%} in {low_year}, "
-          f"whose errors were {spread.loc[low_year, name]:.2f} times those "
-          f"of the years before (root mean square); highest "
-          f"{column.max():.0%} in {high_year}, "
-          f"{spread.loc[high_year, name]:.2f} times")
-checks.claim((spread[coverage < 0.85] > 1).sum().sum()
-             == (coverage < 0.85).sum().sum(),
-             "where the coverage falls well below 90 %, the errors were "
-             "larger than in the years the interval was built from")
-checks.claim((spread[coverage > 0.95] < 1).sum().sum()
-             == (coverage > 0.95).sum().sum(),
-             "where it is near 100 %, smaller")
-print("share of each year's closes inside the 90 % interval from the "
-      "years before:")
-coverage.T.map(lambda v: f"{v:.0%}")
-
-# %% [markdown]
-# Where the coverage falls well below 90 %, the errors were larger than in
-# the years the interval was built from: the market had become more
-# volatile (the lines above compare the lowest and the highest year's
-# errors with those of the years before); where it is near 100 %, they
-# were smaller, the market calmer. The errors of the past are a
-# guide to tomorrow's uncertainty only while the market stays as volatile
-# as it was. A practical interval is therefore rebuilt often, or weighted
-# towards the most recent errors.
+# past out-of-sample log errors lay between its two quantiles, so if the
+# future behaves like those years, tomorrow's close falls inside about
+# nine times out of ten (exercise {ref}`ch07-ex7` counts, year by year,
+# how often it did). Compare the distance between the network's forecast
+# and the last close with the width of either interval: that is how much
+# the network's opinion matters.
 #
 # ### Several days ahead
 #
@@ -1386,21 +1211,17 @@ for col in h_tests:
 # The error of every method grows with the horizon, roughly like
 # $\sqrt{h}$ (the dotted line): for a random walk the variance of an
 # $h$-day change is $h$ times that of a one-day change. The lines above
-# give how far the networks are from persistence, and at which horizons a
-# difference is more than noise, before and after Holm's adjustment over
-# all the tests of the table. Compare them with the **drift** column:
-# persistence plus the training period's average daily move, times $h$.
-# Over a long horizon a rising index makes "up by the usual amount" better
-# than "no change", and a network that has learned little more than the
-# average return gains exactly that; only where a network beats drift
-# has it learned something beyond the trend. The two methods fail
-# differently: the
-# recursive one compounds its own small biases step after step, while the
-# direct one has fewer training targets that overlap heavily (the $h$-day
-# returns of neighbouring days share $h-1$ days) and so less information
-# per sample than the count suggests. (The p-values account for the
-# overlap of the errors of neighbouring forecasts: their Newey-West
-# variance has at least $h-1$ lags.)
+# say how far the networks are from persistence, and at which horizons a
+# difference is more than noise (before and after Holm's adjustment).
+# Compare them with **drift**, persistence plus $h$ times the training
+# period's average daily move: over a long horizon a rising index makes
+# "up by the usual amount" better than "no change", and a network that
+# has learned little more than the average return gains exactly that.
+# The two methods fail differently: the recursive one compounds its own
+# small biases step after step; the direct one's $h$-day targets overlap
+# ($h-1$ shared days between neighbours), so they carry less information
+# than their count suggests. (The p-values allow for the overlap: their
+# Newey-West variance has at least $h-1$ lags.)
 #
 # ## The chapter's numbers for the verdict page
 #
@@ -1480,43 +1301,218 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # ## Summary
 #
 # * Walk-forward evaluation refits a model every `step` days on the rows
-#   before each block and stitches the blocks into one long out-of-sample
-#   record. The scaler is refit inside every fold; `walk_forward.walk_forward`
-#   does this for networks and baselines alike, fold by fold through the
-#   experiment grid.
+#   before each block, the scaler included, and stitches the blocks into
+#   one long out-of-sample record (`walk_forward.walk_forward`).
 # * Over ten years of the S&P 500 and the CSI 300, the stacked LSTM of
-#   chapter 3 (with scale-free inputs and a return target) is tested
-#   against persistence. The lines printed above give the verdict of this
-#   run: the overall Diebold-Mariano and Clark-West tests, the years in
-#   which it was better or worse before and after Holm's adjustment, and
-#   the share of days with the smaller error.
+#   chapter 3 (scale-free inputs, a return target) is tested against
+#   persistence; the lines printed above give this run's verdict, overall
+#   and year by year, before and after Holm's adjustment.
 # * A backtest is defined by its timing: a position decided at the close
 #   of day $t$ earns the return to day $t+1$ and pays for every change of
 #   position. Costs punish a signal that flips often.
-# * Noise strategies that trade exactly as the network does (rotations of
-#   its own positions: the same long days, holding periods and costs, the
-#   timing lost) show how far luck alone moves a ten-year Sharpe ratio; a
-#   strategy has to beat that distribution, not just buy-and-hold. The
-#   best of several strategies chosen in hindsight has to clear a higher
-#   bar: its deflated Sharpe ratio allows for the number tried.
-# * Many tests (one per year, per index) produce "significant" results by
-#   chance, about 5 % of them; Holm's adjustment keeps the chance of any
-#   false one at 5 %, and the verdicts follow the adjusted p-values.
-# * A scaler fit on all rows, windows shuffled across the split, an epoch
-#   picked on the test set and a position applied on the signal's own day
-#   can each make results look better than they are; we measured by how
-#   much, and the lines under the pitfalls' table say where they did in
-#   this run. Survivorship and regime change cannot be removed by a split.
+# * Rotations of the network's own positions (the same trading, the timing
+#   lost) show how far luck alone moves a ten-year Sharpe ratio; the best
+#   of several strategies chosen in hindsight has to clear a higher bar,
+#   its deflated Sharpe ratio.
+# * Many tests produce "significant" results by chance, about 5 % of
+#   them; Holm's adjustment keeps the chance of any false one at 5 %.
+# * A scaler fit on all rows, an epoch picked on the test set and a
+#   position applied on the signal's own day can each make results look
+#   better than they are; the lines under the pitfalls' table say by how
+#   much in this run. Survivorship and regime change cannot be removed by
+#   a split.
 # * A next-day forecast comes with an interval from the walk-forward
-#   errors; its coverage holds only while volatility stays as it was.
-#   Several days ahead, errors grow roughly like $\sqrt{h}$ for every
-#   method, persistence included.
+#   errors, valid while volatility stays as it was. Several days ahead,
+#   errors grow roughly like $\sqrt{h}$ for every method, persistence
+#   included.
 
 # %% [markdown]
 # ## Exercises
 #
 # :::{exercise}
 # :label: ch07-ex1
+# Write the walk-forward loop yourself, for a model that refits in a
+# blink: a ridge regression (`sklearn.linear_model.Ridge(alpha=100)`) that
+# forecasts the next day's log return of `DATASETS[0]` from the `WINDOW`
+# log returns before it (columns `log_return` and `close` of
+# `frames[DATASETS[0]]`). Cut the days from `TEST_START` to `TEST_END`
+# into blocks of `step` days. Before each block, use **all rows before the
+# block** (an expanding window from the frame's first row) and no other:
+# standardise the log returns with those rows' mean and standard deviation
+# (`np.std`, as scikit-learn's `StandardScaler`), and fit the ridge on
+# every window whose target day lies before the block, with the unscaled
+# log returns as targets. Forecast every day of the block as a price, the
+# previous close times $e^{\hat r}$, and keep the forecasts in
+# `ex1_forecast`, a Series indexed by the day forecast.
+#
+# Then decide: on these days, is the ridge more accurate than
+# persistence, less accurate, or can the Diebold-Mariano test (squared
+# errors) not tell them apart at 5 %? Keep its p-value in `ex1_dm_p` and
+# your answer, `"better"`, `"worse"` or `"no evidence"`, in
+# `ex1_verdict`. The check runs the package's `walk_forward.walk_forward`
+# (read `stocklearn/walk_forward.py`) on the same days and compares.
+# :::
+#
+# ```{solution-start} ch07-ex1
+# :class: dropdown
+# ```
+# Row positions make the timing explicit. The window of the target row
+# $t$ holds the scaled returns of rows $t - w$ to $t - 1$ ($w$ =
+# `WINDOW`), and the block that starts at row $s$ is fit on rows $0$ to
+# $s - 1$ only, its scaler included. The blocks start every `step` rows
+# and the last one stops at `TEST_END`, so they neither overlap nor leave
+# a gap:
+
+# %%
+from sklearn.linear_model import Ridge
+
+ex1_frame = frames[first]
+ex1_r = ex1_frame["log_return"].to_numpy()
+ex1_close = ex1_frame["close"].to_numpy()
+ex1_start = ex1_frame.index.searchsorted(pd.Timestamp(TEST_START))
+ex1_end = ex1_frame.index.searchsorted(pd.Timestamp(TEST_END),
+                                       side="right")  # one past the last
+
+
+def ex1_scaled(rows):
+    """All returns, standardised with the statistics of ``rows``."""
+    return (ex1_r - rows.mean()) / rows.std()
+
+
+def ex1_windows(scaled, targets):
+    """The WINDOW scaled returns before each target row."""
+    return np.stack([scaled[t - WINDOW:t] for t in targets])
+
+
+def ex1_fit_forecast(scaled, train_targets, block):
+    """Fit the ridge on the windows of ``train_targets``; forecast the
+    closes of the rows in ``block``."""
+    ridge = Ridge(alpha=100.0).fit(ex1_windows(scaled, train_targets),
+                                   ex1_r[train_targets])
+    r_hat = ridge.predict(ex1_windows(scaled, block))
+    return pd.Series(ex1_close[block - 1] * np.exp(r_hat),
+                     index=ex1_frame.index[block])
+
+
+ex1_blocks = [np.arange(s, min(s + step, ex1_end))
+              for s in range(ex1_start, ex1_end, step)]
+ex1_forecast = pd.concat([
+    ex1_fit_forecast(ex1_scaled(ex1_r[:b[0]]),  # the rows before the block
+                     np.arange(WINDOW, b[0]), b)
+    for b in ex1_blocks])
+print(f"{len(ex1_blocks)} blocks, {len(ex1_forecast)} days forecast from "
+      f"{ex1_forecast.index[0]:%Y-%m-%d} to "
+      f"{ex1_forecast.index[-1]:%Y-%m-%d}")
+
+# %% [markdown]
+# The test against persistence on the same days, and the verdict it
+# allows:
+
+# %%
+ex1_actual = ex1_close[ex1_start:ex1_end]
+ex1_previous = ex1_close[ex1_start - 1:ex1_end - 1]
+ex1_err = ex1_actual - ex1_forecast.to_numpy()
+ex1_err_p = ex1_actual - ex1_previous
+ex1_rmse = metrics.rmse(ex1_actual, ex1_forecast.to_numpy())
+ex1_rmse_p = metrics.rmse(ex1_actual, ex1_previous)
+ex1_dm_p = metrics.diebold_mariano(ex1_err, ex1_err_p)[1]
+if ex1_dm_p >= ALPHA:
+    ex1_verdict = "no evidence"
+else:
+    ex1_verdict = "better" if ex1_rmse < ex1_rmse_p else "worse"
+ex1_linear = wf_scores.loc[(label(first), "linear"), "RMSE"]
+print(f"{label(first)}: ridge RMSE {ex1_rmse:.2f}, persistence "
+      f"{ex1_rmse_p:.2f} (the chapter's linear baseline {ex1_linear:.2f});"
+      f" DM p {ex1_dm_p:.3f}: {ex1_verdict}")
+ex1_move = np.log(ex1_forecast.to_numpy() / ex1_previous)
+checks.claim(ex1_move.std() < 0.5 * np.log(ex1_actual / ex1_previous).std(),
+             "the ridge forecasts moves far smaller than the market's")
+
+# %% [markdown]
+# The verdict follows the test, not the RMSE alone: a lower RMSE with
+# p ≥ 5 % is "no evidence". The penalised ridge forecasts moves far
+# smaller than the market's; whether that beats "no change" is what the
+# line above says.
+# The ridge nests persistence, so the one-sided Clark-West test of the
+# chapter would have more power to find "better". The package does the
+# same loop: `walk_forward.walk_forward(frames[first], {"ridge": f},
+# first_test=TEST_START, end=TEST_END, step=step, features=["log_return"],
+# window=WINDOW, target_kind="log_return", scale="standard")`, with `f`
+# fitting the ridge on each fold's data set, gives the same forecasts.
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch07-ex1"):
+    from sklearn.linear_model import Ridge as _Ridge
+
+    def _ridge(ds, part):
+        """The exercise's ridge on one fold's data set (float64 inputs
+        scaled by the fold's own scaler, fit on its training rows)."""
+        scaled = ds.scaler.transform(ds.frame[ds.features]).to_numpy()
+
+        def inputs(w):
+            rows = w.first_input_pos[:, None] + np.arange(w.window)
+            return scaled[rows].reshape(len(w), -1)
+
+        fit = _Ridge(alpha=100.0).fit(
+            inputs(ds.train), np.log(ds.train.actual / ds.train.previous))
+        w = ds.part(part)
+        return w.previous * np.exp(fit.predict(inputs(w)))
+
+    _wf = walk_forward.walk_forward(
+        frames[first], {"ridge": _ridge}, first_test=TEST_START,
+        end=TEST_END, step=step, scheme="expanding",
+        features=["log_return"], window=WINDOW, target_kind="log_return",
+        scale="standard")
+    checks.is_set(ex1_forecast, "ex1_forecast")
+    if not isinstance(ex1_forecast, pd.Series):
+        raise checks.CheckFailed(
+            "`ex1_forecast` should be a pandas Series of forecast closes "
+            "indexed by the day forecast")
+    _days = pd.DatetimeIndex(_wf.dates)
+    _index = ex1_forecast.index
+    if _index.has_duplicates:
+        raise checks.CheckFailed(
+            "`ex1_forecast` forecasts some days more than once: the blocks "
+            "overlap (each starts `step` rows after the one before)")
+    _missing = _days.difference(_index)
+    if len(_missing):
+        raise checks.CheckFailed(
+            f"`ex1_forecast` misses {len(_missing)} of the {len(_days)} "
+            f"days from TEST_START to TEST_END (the first on "
+            f"{_missing[0]:%Y-%m-%d}): the blocks leave a gap")
+    if len(_index.difference(_days)):
+        raise checks.CheckFailed(
+            "`ex1_forecast` forecasts days outside TEST_START .. TEST_END")
+    _got = ex1_forecast.reindex(_days).to_numpy(dtype=float)
+    checks.close(
+        np.log(_got / _wf.previous),
+        np.log(_wf.forecasts["ridge"][0] / _wf.previous), "ex1_forecast",
+        what="the forecasts of the ridge refit before every block on the "
+        "rows before it, its scaler included (walk_forward.walk_forward)",
+        rtol=1e-6, atol=1e-9)
+    _err = _wf.actual - _wf.forecasts["ridge"][0]
+    _err_p = _wf.actual - _wf.previous
+    _p = metrics.diebold_mariano(_err, _err_p)[1]
+    checks.number(ex1_dm_p, "ex1_dm_p", low=0, high=1)
+    checks.close(ex1_dm_p, _p, "ex1_dm_p", rtol=1e-6,
+                 what="the Diebold-Mariano p-value (squared errors) of the "
+                 "ridge against persistence on these days")
+    _better = np.mean(_err ** 2) < np.mean(_err_p ** 2)
+    _verdict = ("no evidence" if _p >= 0.05
+                else "better" if _better else "worse")
+    checks.is_set(ex1_verdict, "ex1_verdict")
+    if str(ex1_verdict).strip().lower() != _verdict:
+        raise checks.CheckFailed(
+            f"`ex1_verdict` = {ex1_verdict!r} does not follow from the "
+            "test at 5 % and the two RMSEs: 'better' or 'worse' only "
+            "where p < 0.05, by the lower RMSE; else 'no evidence'")
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch07-ex2
 # The chapter used a sliding training window. Run the walk-forward
 # evaluation of the linear baseline with an **expanding** window instead
 # (baselines need no training, so this is quick) on every series, and
@@ -1524,7 +1520,7 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # more history help the linear model?
 # :::
 #
-# ```{solution-start} ch07-ex1
+# ```{solution-start} ch07-ex2
 # :class: dropdown
 # ```
 # `walk_forward` takes the scheme as an argument; with only baselines as
@@ -1532,34 +1528,34 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 # first row of the series, so its first fold already has many years:
 
 # %%
-ex1 = {}
+ex2 = {}
 for name in DATASETS:
     for scheme, rows_kw in (("sliding", {"train_rows": TRAIN_ROWS}),
                             ("expanding", {})):
-        ex1_wf = walk_forward.walk_forward(
+        ex2_wf = walk_forward.walk_forward(
             frames[name], {"linear": baselines.linear_on_window},
             first_test=TEST_START, end=TEST_END, step=step, scheme=scheme,
             features=FEATURES, window=WINDOW, target_kind="log_return",
             **rows_kw)
-        sc = ex1_wf.scores()
-        ex1[label(name), scheme] = {
-            "training rows (first fold)": ex1_wf.folds["train rows"].iloc[0],
+        sc = ex2_wf.scores()
+        ex2[label(name), scheme] = {
+            "training rows (first fold)": ex2_wf.folds["train rows"].iloc[0],
             "linear RMSE": sc.loc["linear", "RMSE"],
             "persistence RMSE": sc.loc["persistence", "RMSE"],
             "DM p": sc.loc["linear", "DM p"]}
-ex1 = pd.DataFrame(ex1).T
-for index in ex1.index.unique(0):
-    slide, expand = (ex1.loc[(index, k), "linear RMSE"]
+ex2 = pd.DataFrame(ex2).T
+for index in ex2.index.unique(0):
+    slide, expand = (ex2.loc[(index, k), "linear RMSE"]
                      for k in ("sliding", "expanding"))
     print(f"{index}: linear RMSE {slide:.2f} sliding, {expand:.2f} "
           f"expanding: more history "
           f"{'helped' if expand < slide else 'did not help'}")
 checks.claim(WINDOW * len(FEATURES) >= 200,
              "the linear regression has hundreds of coefficients")
-sliding = ex1.xs("sliding", level=1)
+sliding = ex2.xs("sliding", level=1)
 checks.claim((sliding["linear RMSE"] > sliding["persistence RMSE"]).all(),
              "with the sliding window the linear regression fits noise")
-tables.format_table(ex1)
+tables.format_table(ex2)
 
 # %% [markdown]
 # The linear regression on a window of 20 days of all these features has
@@ -1572,22 +1568,138 @@ tables.format_table(ex1)
 #
 # ```{solution-end}
 # ```
-#
+
+# %% [markdown]
 # :::{exercise}
-# :label: ch07-ex2
+# :label: ch07-ex3
+# Write the backtest's arithmetic yourself: a function
+# `ex3_net_returns(close, position, cost_bps)` that takes two Series on
+# the same days, the closes and the position decided at each close, and
+# returns the net daily returns after costs, indexed by the day each is
+# earned, with the chapter's timing: the position decided at the close of
+# day $t$ earns the return from that close to the next, less `cost_bps`
+# basis points per unit of position changed at that close (the position
+# before the first day is 0, so the first entry pays). Then decide, for
+# the network's long/flat strategy on `DATASETS[0]` (`strategies` gives
+# its closes and positions) at each cost in `COSTS_BP`: does it beat
+# buy-and-hold by the Sharpe ratio of your net returns (a strategy never
+# invested counts as 0)? Keep the answers in `ex3_beats_hold`, a Series of
+# True or False indexed by the cost. The check compares your function
+# with `backtest.simulate` on several position series.
+# :::
+#
+# ```{solution-start} ch07-ex3
+# :class: dropdown
+# ```
+# One shift does the timing: the position held on day $t+1$ is the one
+# decided at the close of day $t$. The cost is paid when that held
+# position changes:
+
+# %%
+def ex3_net_returns(close, position, cost_bps):
+    """Net daily returns of ``position`` (decided at each close) on
+    ``close``, indexed by the day they are earned."""
+    held = position.shift(1).iloc[1:]  # decided at the close before
+    market = close.pct_change().iloc[1:]  # from that close to this one
+    trade = held.diff().fillna(held).abs()  # from 0 before the first day
+    return held * market - cost_bps / 10_000 * trade
+
+
+def ex3_sharpe(returns):
+    """Annualised Sharpe ratio; 0 for a strategy never invested."""
+    sd = returns.std()
+    return returns.mean() / sd * np.sqrt(252) if sd > 0 else 0.0
+
+
+ex3_close, ex3_positions = strategies(first)
+ex3_sharpes = pd.DataFrame({
+    cost: {s: ex3_sharpe(ex3_net_returns(ex3_close, ex3_positions[s], cost))
+           for s in ("LSTM long/flat", "buy and hold")}
+    for cost in COSTS_BP}).T.rename_axis("bp")
+ex3_beats_hold = ex3_sharpes["LSTM long/flat"] > ex3_sharpes["buy and hold"]
+for cost, beats in ex3_beats_hold.items():
+    print(f"{label(first)} at {cost} bp: LSTM long/flat Sharpe "
+          f"{ex3_sharpes.loc[cost, 'LSTM long/flat']:.2f}, buy-and-hold "
+          f"{ex3_sharpes.loc[cost, 'buy and hold']:.2f}: "
+          f"{'beats' if beats else 'does not beat'} buy-and-hold")
+
+# %% [markdown]
+# Costs take a little from every trade and buy-and-hold trades once, so a
+# signal that flips often loses ground as the cost grows; the lines above
+# say at which costs the network's strategy still beats buy-and-hold, if
+# at any. Beating buy-and-hold is not yet skill:
+# the rotations of the chapter say whether the gap is more than luck. The
+# look-ahead of pitfall 3 is this function without the shift,
+# `position * close.pct_change()`: the position then earns the move it
+# was computed from.
+#
+# ```{solution-end}
+# ```
+
+# %% tags=["check", "remove-cell"]
+with checks.exercise("ch07-ex3"):
+    checks.is_set(ex3_net_returns, "ex3_net_returns")
+    if not callable(ex3_net_returns):
+        raise checks.CheckFailed("`ex3_net_returns` should be a function "
+                                 "of (close, position, cost_bps)")
+    _close, _positions = strategies(first)
+    _trials = {
+        "a rule long after every up day":
+            (_close.pct_change() > 0).astype(float),
+        "random positions in [-1, 1]": pd.Series(
+            np.random.default_rng(7).uniform(-1, 1, len(_close)),
+            index=_close.index),
+        "the network's long/flat positions": _positions["LSTM long/flat"]}
+    for _what, _pos in _trials.items():
+        for _cost in (0.0, 10.0):
+            _want = backtest.simulate(_close, _pos, cost_bps=_cost).returns
+            _got = ex3_net_returns(_close.copy(), _pos.copy(), _cost)
+            if not (isinstance(_got, pd.Series)
+                    and _got.index.equals(_want.index)):
+                raise checks.CheckFailed(
+                    "`ex3_net_returns` should return a Series indexed by "
+                    "the day each return is earned: every day but the "
+                    "first")
+            _same_day = (_pos * _close.pct_change()).iloc[1:]
+            if (_cost == 0 and not np.allclose(_want, _same_day)
+                    and np.allclose(_got.to_numpy(dtype=float), _same_day)):
+                raise checks.CheckFailed(
+                    "`ex3_net_returns` applies each position to the return "
+                    "of its own day, which the position was computed from "
+                    "(a look-ahead): it earns the next day's return")
+            checks.close(_got.to_numpy(dtype=float), _want.to_numpy(),
+                         "ex3_net_returns", rtol=1e-9, atol=1e-12,
+                         what=f"the net returns of {_what} at {_cost:.0f} "
+                         "bp (backtest.simulate)")
+    checks.is_set(ex3_beats_hold, "ex3_beats_hold")
+    _beats = pd.Series(ex3_beats_hold)
+    if sorted(_beats.index) != sorted(COSTS_BP):
+        raise checks.CheckFailed("`ex3_beats_hold` should have one entry "
+                                 "per cost in COSTS_BP")
+    _wrong = [c for c in COSTS_BP if bool(_beats[c]) != bool(
+        np.nan_to_num(runs[first, c, "LSTM long/flat"].summary["Sharpe"])
+        > runs[first, c, "buy and hold"].summary["Sharpe"])]
+    if _wrong:
+        raise checks.CheckFailed(
+            f"`ex3_beats_hold` is wrong at {_wrong} bp: compare the Sharpe "
+            "ratios of the two strategies' net returns at that cost")
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch07-ex4
 # Trade only when the network expects a move larger than a threshold:
 # run the long/flat strategy with thresholds of 0, 0.01 %, 0.03 % and
 # 0.1 % on the forecast return, at every cost in `COSTS_BP`, and report
 # turnover and Sharpe ratio. What does the threshold buy?
 # :::
 #
-# ```{solution-start} ch07-ex2
+# ```{solution-start} ch07-ex4
 # :class: dropdown
 # ```
 # Only the positions change; the forecasts are the walk-forward ones:
 
 # %%
-ex2, ex2_runs = {}, {}
+ex4, ex4_runs = {}, {}
 for name in walks:
     close, _ = strategies(name)
     signal = expected_return(name).reindex(close.index, fill_value=0.0)
@@ -1596,17 +1708,17 @@ for name in walks:
         for cost in COSTS_BP:
             bt = backtest.simulate(close, position, cost_bps=cost)
             if cost == mid_cost:
-                ex2_runs[label(name), f"{threshold:.2%}"] = bt
+                ex4_runs[label(name), f"{threshold:.2%}"] = bt
             s = bt.summary
-            ex2[label(name), f"{threshold:.2%}", cost] = {
+            ex4[label(name), f"{threshold:.2%}", cost] = {
                 "long days": position.mean(), "turnover": s["turnover"],
                 "Sharpe": s["Sharpe"]}
-ex2 = pd.DataFrame(ex2).T.rename_axis(["index", "threshold", "bp"])
-ex2_table = ex2[["long days", "turnover"]].groupby(
+ex4 = pd.DataFrame(ex4).T.rename_axis(["index", "threshold", "bp"])
+ex4_table = ex4[["long days", "turnover"]].groupby(
     level=["index", "threshold"], sort=False).first()
 for cost in COSTS_BP:
-    ex2_table[f"Sharpe {cost} bp"] = ex2["Sharpe"].xs(cost, level="bp")
-for index, t_rows in ex2_table.groupby(level="index", sort=False):
+    ex4_table[f"Sharpe {cost} bp"] = ex4["Sharpe"].xs(cost, level="bp")
+for index, t_rows in ex4_table.groupby(level="index", sort=False):
     t_rows = t_rows.droplevel("index")
     long_days, turnover = t_rows["long days"], t_rows["turnover"]
     print(f"{index}: long on {long_days.iloc[0]:.0%} of the days at "
@@ -1616,7 +1728,7 @@ for index, t_rows in ex2_table.groupby(level="index", sort=False):
           + (": falls with the threshold"
              if turnover.is_monotonic_decreasing
              else ": does not fall steadily with the threshold"))
-tables.format_table(ex2_table, decimals={"turnover": 0})
+tables.format_table(ex4_table, decimals={"turnover": 0})
 
 # %% [markdown]
 # A higher threshold keeps the strategy flat on more days (the long days
@@ -1627,12 +1739,12 @@ tables.format_table(ex2_table, decimals={"turnover": 0})
 # threshold keeps the strategy flat almost all the time; the long days
 # column shows how close the thresholds tried come to that. A threshold
 # chosen by looking at this table would be another choice made on the
-# test period (pitfall 3). The best threshold at the middle cost, chosen
+# test period (pitfall 2). The best threshold at the middle cost, chosen
 # in hindsight, and its deflated Sharpe ratio:
 
 # %%
-for index in ex2_table.index.unique("index"):
-    t_runs = {t: bt for (i, t), bt in ex2_runs.items() if i == index}
+for index in ex4_table.index.unique("index"):
+    t_runs = {t: bt for (i, t), bt in ex4_runs.items() if i == index}
     t_sharpe = pd.Series({t: bt.summary["Sharpe"]
                           for t, bt in t_runs.items()}).dropna()
     if len(t_sharpe) < 2:
@@ -1643,12 +1755,14 @@ for index in ex2_table.index.unique("index"):
     print(f"{index}: best in hindsight (chosen on test rows) threshold "
           f"{top}, Sharpe {t_sharpe[top]:.2f} at {mid_cost} bp; deflated "
           f"Sharpe ratio over {len(t_sharpe)} thresholds {dsr:.3f}")
-#
+
+# %% [markdown]
 # ```{solution-end}
 # ```
-#
+
+# %% [markdown]
 # :::{exercise}
-# :label: ch07-ex3
+# :label: ch07-ex5
 # A daily Sharpe ratio $\mathrm{SR}_d$ estimated from $n$ independent
 # daily returns has a standard error of about
 # $\sqrt{(1 + \mathrm{SR}_d^2/2)/n}$ {cite}`lo2002`, and the annualised
@@ -1659,7 +1773,7 @@ for index in ex2_table.index.unique("index"):
 # strategies.
 # :::
 #
-# ```{solution-start} ch07-ex3
+# ```{solution-start} ch07-ex5
 # :class: dropdown
 # ```
 # The number of daily returns comes from the backtest; the daily ratio is
@@ -1701,16 +1815,145 @@ for name in walks:
 #
 # ```{solution-end}
 # ```
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch07-ex6
+# A fourth common mistake: cut all windows first and split them at
+# random (`train_test_split(shuffle=True)`). Train the pitfalls' price
+# network on such a split of the same windows, with as many training,
+# validation and test windows as the honest split, and compare its test
+# RMSE over persistence's with the honest run's (`honest_ratio`). Decide:
+# does the shuffled split make the network look better, and why?
+# :::
+#
+# ```{solution-start} ch07-ex6
+# :class: dropdown
+# ```
+# The package's `training.fit` refuses such a data set (a training target
+# inside the test period), so we call Keras directly. The scaler can only
+# be fit on all rows, since the training windows now span the whole
+# period (the data set of pitfall 1's leak):
+
+# %%
+ex6_ds = pit["all"]
+ex6_all = {key: np.concatenate([getattr(ex6_ds.part(p), key)
+                                for p in ("train", "val", "test")])
+           for key in ("X", "y", "actual", "previous")}
+ex6_order = np.random.default_rng(0).permutation(len(ex6_all["y"]))
+ex6_n_test, ex6_n_val = len(ex6_ds.test), len(ex6_ds.val)
+ex6_test = ex6_order[:ex6_n_test]
+ex6_val = ex6_order[ex6_n_test:ex6_n_test + ex6_n_val]
+ex6_train = ex6_order[ex6_n_test + ex6_n_val:]
+ex6_forecasts = []
+for s in pit_seeds:
+    net = price_net.model(ex6_ds, s)  # the same network, fresh weights
+    net.fit(ex6_all["X"][ex6_train], ex6_all["y"][ex6_train],
+            validation_data=(ex6_all["X"][ex6_val], ex6_all["y"][ex6_val]),
+            epochs=price_epochs, batch_size=32, verbose=0,
+            callbacks=[keras.callbacks.EarlyStopping(
+                patience=price_epochs, restore_best_weights=True)])
+    out = training.predict(net, ex6_all["X"][ex6_test])
+    ex6_forecasts.append(ex6_ds.target_scaler.inverse(out, 0))
+ex6_ratio = ratio_to_persistence(
+    ex6_all["actual"][ex6_test], np.mean(ex6_forecasts, axis=0),
+    ex6_all["previous"][ex6_test])
+print(f"test RMSE over persistence's: chronological split "
+      f"{honest_ratio:.2f}, shuffled windows {ex6_ratio:.2f}: the "
+      f"shuffled split makes the network look "
+      f"{'better' if ex6_ratio < honest_ratio else 'no better'}")
+ex6_in_train = np.zeros(len(ex6_all["y"]) + 2, dtype=bool)  # padded
+ex6_in_train[ex6_train + 1] = True
+ex6_next = np.stack([ex6_in_train[ex6_test], ex6_in_train[ex6_test + 2]])
+print(f"test windows with a training window ending the day before or "
+      f"after: {ex6_next.any(axis=0).mean():.0%}; with both: "
+      f"{ex6_next.all(axis=0).mean():.0%}")
+checks.claim(ex6_next.any(axis=0).mean() > 0.5,
+             "most test days have a neighbour in the training set")
+
+# %% [markdown]
+# Most test days have a neighbour in the training set: the window ending
+# the day before or the one ending the day after, whose targets bracket
+# the test target (chapter 2 showed how much such a neighbour gives
+# away). The shuffled training windows also cover the whole price range,
+# which hides the extrapolation failure of chapter 3. Whether the two
+# together made this run look better is printed above; either way, the
+# number measures the split, not the network.
+#
+# ```{solution-end}
+# ```
 #
 # :::{exercise}
-# :label: ch07-ex4
+# :label: ch07-ex7
+# Does the 90 % interval of the next-day forecast keep its promise? For
+# each year of the walk-forward period, build the interval from the
+# network's log errors of the *earlier* years only, and count the share
+# of that year's closes that fell inside it. In which years did it fail,
+# and what had changed in them?
+# :::
+#
+# ```{solution-start} ch07-ex7
+# :class: dropdown
+# ```
+# For each year, the 5 % and 95 % quantiles of the errors before it, the
+# share of the year's errors between them, and the year's root mean
+# square error over that of the years before:
+
+# %%
+coverage, spread = {}, {}
+for name, wf in walks.items():
+    err = pd.Series(np.log(wf.actual / wf.forecasts["LSTM"].mean(axis=0)),
+                    index=wf.dates)
+    for year in sorted(set(err.index.year))[1:]:
+        past, now = err[err.index.year < year], err[err.index.year == year]
+        low, high = np.quantile(past, [0.05, 0.95])
+        inside = ((now >= low) & (now <= high)).mean()
+        coverage.setdefault(label(name), {})[str(year)] = inside
+        # the year's root mean square error over the years before's
+        spread.setdefault(label(name), {})[str(year)] = np.sqrt(
+            np.mean(now ** 2) / np.mean(past ** 2))
+coverage, spread = pd.DataFrame(coverage), pd.DataFrame(spread)
+for name, column in coverage.items():
+    low_year, high_year = column.idxmin(), column.idxmax()
+    print(f"{name}: lowest coverage {column.min():.0%} in {low_year}, "
+          f"whose errors were {spread.loc[low_year, name]:.2f} times those "
+          f"of the years before (root mean square); highest "
+          f"{column.max():.0%} in {high_year}, "
+          f"{spread.loc[high_year, name]:.2f} times")
+checks.claim((spread[coverage < 0.85] > 1).sum().sum()
+             == (coverage < 0.85).sum().sum(),
+             "where the coverage falls well below 90 %, the errors were "
+             "larger than in the years the interval was built from")
+checks.claim((spread[coverage > 0.95] < 1).sum().sum()
+             == (coverage > 0.95).sum().sum(),
+             "where it is near 100 %, smaller")
+print("share of each year's closes inside the 90 % interval from the "
+      "years before:")
+coverage.T.map(lambda v: f"{v:.0%}")
+
+# %% [markdown]
+# Where the coverage falls well below 90 %, the errors were larger than in
+# the years the interval was built from: the market had become more
+# volatile (the lines above compare the lowest and the highest year's
+# errors with those of the years before); where it is near 100 %, they
+# were smaller, the market calmer. The errors of the past are a
+# guide to tomorrow's uncertainty only while the market stays as volatile
+# as it was. A practical interval is therefore rebuilt often, or weighted
+# towards the most recent errors.
+#
+# ```{solution-end}
+# ```
+
+# %% [markdown]
+# :::{exercise}
+# :label: ch07-ex8
 # Forecast the close five trading days after the last row of
 # `DATASETS[0]` with a **direct** model trained on the latest data, and
 # give it a 90 % interval from the 5-day errors of the multi-day
 # experiment.
 # :::
 #
-# ```{solution-start} ch07-ex4
+# ```{solution-start} ch07-ex8
 # :class: dropdown
 # ```
 # The same recipe as for the next day, with the univariate input and
@@ -1719,40 +1962,40 @@ for name in walks:
 # fresh data set):
 
 # %%
-ex4_h = 5
-ex4_recent = relative_features(latest_prices(first))[["close",
+ex8_h = 5
+ex8_recent = relative_features(latest_prices(first))[["close",
                                                       "log_return"]]
-ex4_recent = ex4_recent.iloc[-(TRAIN_ROWS + WINDOW + ex4_h):]
-ex4_split = splits.chronological_split(ex4_recent, len(ex4_recent) - ex4_h,
+ex8_recent = ex8_recent.iloc[-(TRAIN_ROWS + WINDOW + ex8_h):]
+ex8_split = splits.chronological_split(ex8_recent, len(ex8_recent) - ex8_h,
                                        val=0.2)
-ex4_ds = prep.make_dataset(ex4_recent, ex4_split, features=["log_return"],
-                           window=WINDOW, horizon=ex4_h,
+ex8_ds = prep.make_dataset(ex8_recent, ex8_split, features=["log_return"],
+                           window=WINDOW, horizon=ex8_h,
                            target_kind="log_return")
-ex4_x = ex4_ds.scaler.transform(ex4_recent[["log_return"]].iloc[-WINDOW:])
-ex4_x = ex4_x.to_numpy(dtype="float32")[None]
-ex4_r = np.mean([training.predict(lstm.fit(ex4_ds, s)[0], ex4_x)[0]
+ex8_x = ex8_ds.scaler.transform(ex8_recent[["log_return"]].iloc[-WINDOW:])
+ex8_x = ex8_x.to_numpy(dtype="float32")[None]
+ex8_r = np.mean([training.predict(lstm.fit(ex8_ds, s)[0], ex8_x)[0]
                  for s in ms_seeds])
-ex4_last = ex4_recent["close"].iloc[-1]
-if ex4_h in uni_sets:
-    ex4_past = uni_sets[ex4_h]
+ex8_last = ex8_recent["close"].iloc[-1]
+if ex8_h in uni_sets:
+    ex8_past = uni_sets[ex8_h]
 else:
-    ex4_past = prep.make_dataset(uni, uni_split, features=["log_return"],
-                                 window=WINDOW, horizon=ex4_h,
+    ex8_past = prep.make_dataset(uni, uni_split, features=["log_return"],
+                                 window=WINDOW, horizon=ex8_h,
                                  target_kind="log_return")
-ex4_f = (direct[ex4_h] if ex4_h in direct
-         else [lstm(ex4_past, s)["forecast"] for s in ms_seeds])
-ex4_err = np.log(ex4_past.actual("test") / np.mean(ex4_f, axis=0))
-ex4_low, ex4_high = interval(ex4_err, ex4_last * np.exp(ex4_r))
-print(f"{label(first)}: last close {ex4_last:.2f} on "
-      f"{ex4_recent.index[-1]:%Y-%m-%d}; in {ex4_h} trading days "
-      f"{ex4_last * np.exp(ex4_r):.2f}, 90 % interval {ex4_low:.2f} to "
-      f"{ex4_high:.2f} ({ex4_high / ex4_low - 1:.1%} wide)")
-ex4_one = tomorrow.xs("LSTM", level=2).loc[label(first)].iloc[0]
-ex4_ratio = (np.log(ex4_high / ex4_low)
-             / np.log(ex4_one["90 % high"] / ex4_one["90 % low"]))
-print(f"width in log terms: {ex4_ratio:.2f} times the next day's "
-      f"(sqrt({ex4_h}) = {np.sqrt(ex4_h):.2f})")
-checks.claim(min(ex4_high / ex4_last - 1, 1 - ex4_low / ex4_last) > 0.02,
+ex8_f = (direct[ex8_h] if ex8_h in direct
+         else [lstm(ex8_past, s)["forecast"] for s in ms_seeds])
+ex8_err = np.log(ex8_past.actual("test") / np.mean(ex8_f, axis=0))
+ex8_low, ex8_high = interval(ex8_err, ex8_last * np.exp(ex8_r))
+print(f"{label(first)}: last close {ex8_last:.2f} on "
+      f"{ex8_recent.index[-1]:%Y-%m-%d}; in {ex8_h} trading days "
+      f"{ex8_last * np.exp(ex8_r):.2f}, 90 % interval {ex8_low:.2f} to "
+      f"{ex8_high:.2f} ({ex8_high / ex8_low - 1:.1%} wide)")
+ex8_one = tomorrow.xs("LSTM", level=2).loc[label(first)].iloc[0]
+ex8_ratio = (np.log(ex8_high / ex8_low)
+             / np.log(ex8_one["90 % high"] / ex8_one["90 % low"]))
+print(f"width in log terms: {ex8_ratio:.2f} times the next day's "
+      f"(sqrt({ex8_h}) = {np.sqrt(ex8_h):.2f})")
+checks.claim(min(ex8_high / ex8_last - 1, 1 - ex8_low / ex8_last) > 0.02,
              "over a week the index can move several percent either way")
 
 # %% [markdown]
