@@ -330,3 +330,22 @@ def test_run_times_come_from_the_benchmark_files(tmp_path):
     assert run_time_words(times) == (
         "fast 48 s on JAX, 65 s on TensorFlow; full 3 min on JAX")
     assert run_time_words(run_times(tmp_path, "07_missing")) == ""
+
+
+def test_the_instructor_guide_covers_every_chapter_and_graded_exercise():
+    guide = (ROOT / "book" / "instructor_guide.md").read_text()
+    assert "still being written" not in guide
+    toc = (ROOT / "_toc.yml").read_text()
+    numbers = [int(n) for n in re.findall(r"file: notebooks/(\d\d)_", toc)]
+    assert numbers, "no chapter in _toc.yml"
+    teaches = guide.split("## What each chapter teaches")[1].split("\n## ")[0]
+    series = guide.split("## One series per student")[1].split("\n## ")[0]
+    homework = guide.split("## Homework")[1].split("\n## ")[0]
+    for n in numbers:
+        assert f"**Chapter {n}," in teaches, f"the guide does not say what chapter {n} teaches"
+        assert re.search(rf"^\| {n} \|", series, re.M), \
+            f"the guide's DATASET table has no row for chapter {n}"
+    for name, chapter in CHAPTERS.items():
+        for ex in chapter.graded:
+            assert f"| {ex.label} |" in homework, \
+                f"{ex.label} ({name}) is graded but missing from the guide's homework table"
