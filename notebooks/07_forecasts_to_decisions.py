@@ -26,13 +26,12 @@ if "google.colab" in sys.modules:
 # the stacked LSTM of chapter 3 through the two checks that practical
 # guides {cite}`guide` recommend at the end of the pipeline:
 #
-# * **walk-forward evaluation**: refit the network every few hundred days on
-#   the most recent years and forecast the next block, over ten years of two
-#   indices, and test the difference from persistence year by year;
-# * **a backtest**: turn the forecasts into positions, charge trading costs,
-#   and compare the result with buying and holding the index, with a
-#   classic moving-average rule, and with the network's own trades made
-#   at random times.
+# * **walk-forward evaluation**: refit the network every few hundred days
+#   and forecast the next block, over ten years of two indices, and test
+#   the difference from persistence year by year;
+# * **a backtest**: turn the forecasts into positions, charge trading
+#   costs, and compare the result with buying and holding the index, a
+#   moving-average rule, and the network's own trades at random times.
 #
 # Then we measure common mistakes that make backtests look better than
 # they are, and answer the question learners ask most: how do I forecast
