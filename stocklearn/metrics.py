@@ -4,7 +4,8 @@ All functions take numpy arrays (or anything :func:`numpy.asarray` accepts)
 of prices. Arrays must have the same shape and hold no NaN or infinity; 2-D
 arrays (several targets, one column each) are allowed by the point metrics,
 which then average over every cell. :func:`evaluate` gathers the usual table
-row for one 1-D forecast.
+row for one 1-D forecast. Forecasts of a variance (chapter 8) are scored with
+:func:`qlike` (Patton 2011) beside the squared error.
 
 The tests: :func:`diebold_mariano` (equal accuracy, with the Newey-West
 :func:`long_run_variance` over :func:`newey_west_lags` lags),
@@ -198,6 +199,45 @@ def direction_accuracy(actual, forecast, previous) -> float:
     """
     t, p, prev = _arrays(actual=actual, forecast=forecast, previous=previous)
     return float(np.mean(np.sign(p - prev) == np.sign(t - prev)))
+
+
+def qlike(actual, forecast) -> float:
+    """QLIKE loss of variance forecasts (Patton 2011): ``mean(a/f - ln(a/f) - 1)``.
+
+    With ``a`` the actual variance (or an unbiased proxy of it, such as a
+    squared return) and ``f`` its forecast. Each term is 0 for a perfect
+    forecast and positive otherwise; it punishes a forecast that is too low
+    more than one too high by the same amount. Like the squared error, and
+    unlike the absolute error or losses on the standard deviation, it ranks
+    forecasts as their accuracy for the true variance would even when the
+    proxy is noisy: its expected value is smallest at the true variance.
+
+    Parameters
+    ----------
+    actual, forecast : array-like, same shape
+        Actual (proxy) variances and their forecasts, all positive (an
+        actual of 0, a day without a move, would give an infinite loss).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        On unequal shapes, NaN or infinity (as every metric here), a forecast
+        <= 0, or an actual value <= 0.
+    """
+    t, p = _arrays(actual=actual, forecast=forecast)
+    if (p <= 0).any():
+        raise ValueError(f"qlike needs positive forecasts; forecast holds {int((p <= 0).sum())} "
+                         f"value(s) <= 0, first at position(s) {np.argwhere(p <= 0)[:5].tolist()}")
+    if (t <= 0).any():
+        raise ValueError(f"qlike is infinite or undefined where actual <= 0; actual holds "
+                         f"{int((t <= 0).sum())} such value(s), first at position(s) "
+                         f"{np.argwhere(t <= 0)[:5].tolist()}")
+    ratio = t / p
+    return float(np.mean(ratio - np.log(ratio) - 1.0))
 
 
 def newey_west_lags(n: int, h: int = 1) -> int:
