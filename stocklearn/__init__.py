@@ -19,14 +19,19 @@ The modules, in the order data flows through them:
   the forecast they show), ``positive_control`` (a simulated series with
   known predictability, and the power of the test), ``walk_forward``
   (refit, forecast the next block, stitch), ``backtest`` (positions,
-  costs, equity);
+  costs, equity), ``volatility`` (daily variance from bars: squared
+  returns, Parkinson, Garman-Klass; persistence, EWMA, HAR and GARCH
+  forecasts of it);
 * experiments: ``experiments`` (train over seeds, then score), ``grid``
   (configurations x seeds, resumable, fanned out);
 * reporting: ``papers`` (the papers' reported numbers), ``tables`` (ours
   beside the paper's; display strings), ``plots``, ``results`` (the rows
-  of the verdict page, their adjusted p-values and verdicts);
+  of the verdict page, their adjusted p-values and verdicts; the recorded
+  full run beside this one), ``prose`` (numbers glued into a chapter's
+  text);
 * teaching apart: ``checks`` (the graded exercises' checks), ``teaching``
-  (student notebooks, autograding, the student book).
+  (student notebooks, autograding, the student book, reading times;
+  ``checks.claim`` backs a sentence of the prose with the run's numbers).
 
 Importing the package does not import Keras or TensorFlow; only ``backend``
 and the modules that build or train networks (``models``, ``training``,
