@@ -1953,10 +1953,12 @@ with checks.exercise("ch06-ex6"):
 # large machine, or `Client("tcp://scheduler:8786")` on a university
 # cluster), and with `store=` a folder it writes every finished run there
 # and reads it back the next time instead of redoing it. Run the first
-# stage (`stage1`) of the first series, one seed, on two local processes
-# with a store, twice. Are the forecasts those of the in-process grid
-# above? What does the second call cost? Decide whether sending this
-# chapter's grid to a cluster (the parameter `GRID_EXECUTOR`) would pay.
+# stage (`stage1`) of the first series, one seed, with a store, twice (in
+# this process: every worker process loads Keras again, which on Binder's
+# 2 GB would not fit). Are the forecasts those of the grid above? What
+# does the second call cost? Decide whether sending this chapter's grid to
+# local processes or a cluster (the parameter `GRID_EXECUTOR`) would pay,
+# from the time one fit takes here.
 # :::
 #
 # ```{solution-start} ch06-ex7
@@ -1974,7 +1976,7 @@ for call in ("first call", "second call"):
     start = time.perf_counter()
     ex7_runs = grid.sweep(
         stage1, grid.configurations(series=symbols[:1], nn1=list(kinds)),
-        seeds=seeds[:1], store=ex7_store, executor="loky", n_jobs=2)
+        seeds=seeds[:1], store=ex7_store)
     ex7_seconds[call] = time.perf_counter() - start
 in_process = first_runs[(first_runs["series"] == symbols[0])
                         & (first_runs["seed"] == seeds[0])]
@@ -1982,7 +1984,7 @@ ex7_gap = max(np.nanmax(np.abs(a - b)) for a, b in zip(
     ex7_runs["nn1 forecast"], in_process["nn1 forecast"], strict=True))
 print(f"largest difference between the forecasts of the two grids: "
       f"{ex7_gap:.2g} index points")
-print(f"{len(ex7_runs)} NN1 fits on two processes: first call "
+print(f"{len(ex7_runs)} NN1 fits with a store: first call "
       f"{ex7_seconds['first call']:.1f} s, second call (read back from "
       f"the store) {ex7_seconds['second call']:.1f} s; in this process "
       f"the grid took {grid_seconds['NN1']:.1f} s for {len(first_runs)} "
@@ -1993,14 +1995,16 @@ shutil.rmtree(ex7_store)
 
 # %% [markdown]
 # Every run is seeded from its own seed, so its rows do not depend on
-# where it runs (the package's tests check that on local processes and on
-# a Dask cluster); the first printed line shows the largest difference
-# here. The second call reads every run back, faster than the first, which
-# is what makes an interrupted grid resume where it stopped. The first
-# call also pays for starting the processes, each of which loads Keras:
-# with networks this small, that start-up can cost more than the training
-# it spreads, and a cluster pays only for grids of many or larger runs
-# (the full profile's ten seeds, or wider networks).
+# where it runs (the package's tests check that in this process, on local
+# processes and on a Dask cluster); the first printed line shows the
+# largest difference here. The second call reads every run back, faster
+# than the first, which is what makes an interrupted grid resume where it
+# stopped. Local processes or a cluster would each start a Python that
+# loads Keras (seconds, and hundreds of MB each) before training: with
+# networks that fit in the time printed above, that start-up can cost
+# more than the training it spreads, and a cluster pays only for grids of
+# many or larger runs (the full profile's ten seeds, or wider networks).
+# `benchmarks/grid_executors.py` measures the executors on this grid.
 #
 # ```{solution-end}
 # ```
