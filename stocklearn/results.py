@@ -12,6 +12,9 @@ per chapter (a re-run replaces it).
 
 from __future__ import annotations
 
+import datetime
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -270,10 +273,6 @@ def record(source: Path, *, profile: str, backend: str, commit: str,
     Path
         The folder written.
     """
-    import datetime
-    import json
-    import shutil
-
     files = sorted((Path(source) / profile).glob("*.csv"))
     if not files:
         raise FileNotFoundError(f"no result files in {Path(source) / profile}")
@@ -299,8 +298,6 @@ def recorded(profile: str = "full", *, source: Path | None = None) -> pd.DataFra
         As :func:`load`; ``.attrs["run"]`` holds the run's profile, backend,
         commit and date. Empty (with ``attrs["run"]`` empty) when none is kept.
     """
-    import json
-
     folder = (RECORDED if source is None else Path(source)) / profile
     rows = _read(folder)
     meta = folder / "run.json"
