@@ -201,8 +201,8 @@ def direction_accuracy(actual, forecast, previous) -> float:
     return float(np.mean(np.sign(p - prev) == np.sign(t - prev)))
 
 
-def qlike(actual, forecast) -> float:
-    """QLIKE loss of variance forecasts (Patton 2011): ``mean(a/f - ln(a/f) - 1)``.
+def qlike_losses(actual, forecast) -> np.ndarray:
+    """QLIKE loss of each variance forecast (Patton 2011): ``a/f - ln(a/f) - 1``.
 
     With ``a`` the actual variance (or an unbiased proxy of it, such as a
     squared return) and ``f`` its forecast. Each term is 0 for a perfect
@@ -220,7 +220,9 @@ def qlike(actual, forecast) -> float:
 
     Returns
     -------
-    float
+    ndarray
+        One loss per row (the input's shape); :func:`qlike` is their mean,
+        :func:`diebold_mariano_losses` tests two forecasts' losses.
 
     Raises
     ------
@@ -237,7 +239,27 @@ def qlike(actual, forecast) -> float:
                          f"{int((t <= 0).sum())} such value(s), first at position(s) "
                          f"{np.argwhere(t <= 0)[:5].tolist()}")
     ratio = t / p
-    return float(np.mean(ratio - np.log(ratio) - 1.0))
+    return ratio - np.log(ratio) - 1.0
+
+
+def qlike(actual, forecast) -> float:
+    """Mean QLIKE loss of variance forecasts: the mean of :func:`qlike_losses`.
+
+    Parameters
+    ----------
+    actual, forecast : array-like, same shape
+        Actual (proxy) variances and their forecasts, all positive.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As :func:`qlike_losses`.
+    """
+    return float(np.mean(qlike_losses(actual, forecast)))
 
 
 def newey_west_lags(n: int, h: int = 1) -> int:
@@ -362,7 +384,47 @@ def diebold_mariano(e1, e2, h: int = 1, loss: str = "squared",
         On unequal lengths, NaN, fewer than 3 rows, ``h`` outside ``1 .. n-1``,
         bad ``lags`` or an unknown loss.
     """
-    d = _loss_differential(e1, e2, h, loss, "diebold_mariano")
+    return _dm_test(_loss_differential(e1, e2, h, loss, "diebold_mariano"), h, lags)
+
+
+def diebold_mariano_losses(loss1, loss2, h: int = 1,
+                           lags: int | None = None) -> tuple[float, float]:
+    """Diebold-Mariano test on two forecasts' per-row losses, for a loss not built on errors.
+
+    The test of :func:`diebold_mariano` (Newey-West variance, HLN
+    correction) on ``d[t] = loss1[t] - loss2[t]``, for losses that need the
+    actual value and the forecast rather than their difference, such as
+    QLIKE (:func:`qlike_losses`).
+
+    Parameters
+    ----------
+    loss1, loss2 : array-like, shape (n,)
+        Each forecast's loss on the same rows.
+    h : int, default 1
+    lags : int, optional
+        Default :func:`newey_west_lags`.
+
+    Returns
+    -------
+    stat, p_value : float
+        As :func:`diebold_mariano`: positive means forecast 1 has the larger loss.
+
+    Raises
+    ------
+    ValueError
+        As :func:`diebold_mariano`.
+    """
+    a, b = _arrays(loss1=loss1, loss2=loss2)
+    if a.ndim != 1:
+        raise ValueError(f"diebold_mariano_losses takes 1-D loss series, got shape {a.shape}")
+    if len(a) < 3 or not 1 <= h < len(a):
+        raise ValueError(f"diebold_mariano_losses needs n >= 3 and 1 <= h < n, "
+                         f"got n={len(a)}, h={h}")
+    return _dm_test(a - b, h, lags)
+
+
+def _dm_test(d: np.ndarray, h: int, lags: int | None) -> tuple[float, float]:
+    """The DM statistic with HLN correction and its two-sided p-value, from the differential."""
     n = len(d)
     lags = _check_lags(lags, n, h)
     dbar = float(np.mean(d))

@@ -278,6 +278,77 @@ def stacked_lstm(
                         jit_compile=jit_compile)
 
 
+@keras.saving.register_keras_serializable(package="stocklearn")
+class PositionEmbedding(layers.Layer):
+    """Adds a learned vector per time step, so attention knows the order."""
+
+    def build(self, input_shape):
+        self.table = self.add_weight(shape=tuple(input_shape[1:]),
+                                     initializer="zeros", name="table")
+
+    def call(self, x):
+        return x + self.table
+
+
+def attention(
+    input_shape: tuple[int, int],
+    *,
+    width: int = 16,
+    heads: int = 2,
+    dropout: float = 0.1,
+    n_outputs: int = 1,
+    loss: Loss = "mse",
+    learning_rate: float = 1e-3,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    """One Transformer encoder block over the window, a linear output.
+
+    Each day's features are projected to ``width`` numbers, a learned
+    position vector is added, and every day attends to every day of the
+    window (``MultiHeadAttention``, self-attention); then a two-layer
+    feed-forward net per day, each step with a residual connection and
+    layer normalisation. The last day's vector gives the output.
+
+    Parameters
+    ----------
+    input_shape : (int, int)
+        ``(window, n_features)`` (``ds.input_shape``).
+    width : int, default 16
+        Size of each day's vector (``key_dim`` per head is
+        ``width // heads``).
+    heads : int, default 2
+    dropout : float, default 0.1
+        Dropout on the attention weights and after the feed-forward net.
+    n_outputs : int, default 1
+    loss : str or keras.losses.Loss, default "mse"
+    learning_rate : float, default 1e-3
+    jit_compile : bool or "auto", default "auto"
+
+    Returns
+    -------
+    keras.Model
+    """
+    window = input_shape[0]
+    inputs = keras.Input(shape=tuple(input_shape))
+    x = layers.Dense(width, name="project")(inputs)
+    x = PositionEmbedding(name="position")(x)
+    a = layers.MultiHeadAttention(heads, width // heads, dropout=dropout,
+                                  name="attention")(x, x)
+    x = layers.Add(name="add_1")([x, a])
+    x = layers.LayerNormalization(name="norm_1")(x)
+    f = layers.Dense(2 * width, activation="relu", name="feed_forward")(x)
+    f = layers.Dense(width, name="back")(f)
+    f = layers.Dropout(dropout, name="dropout")(f)
+    x = layers.Add(name="add_2")([x, f])
+    x = layers.LayerNormalization(name="norm_2")(x)
+    x = layers.Cropping1D((window - 1, 0), name="last_day")(x)
+    x = layers.Flatten(name="flat")(x)
+    outputs = layers.Dense(n_outputs, name="output")(x)
+    model = keras.Model(inputs, outputs, name="attention")
+    return compile_adam(model, loss=loss, learning_rate=learning_rate,
+                        jit_compile=jit_compile)
+
+
 RESNET_FILTERS = (64, 128, 256, 512)
 """Filters of the four residual stages at ``width=1`` (the paper's Table 3)."""
 

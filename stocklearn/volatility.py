@@ -33,6 +33,14 @@ forecast (the warm-up) are NaN.
 * :func:`garch_forecasts`: GARCH(1,1) or GJR-GARCH(1,1,1) from the ``arch``
   package, fitted on returns up to each forecast origin only.
 
+In a walk-forward evaluation (:func:`stocklearn.walk_forward.walk_forward`,
+chapter 7's machinery) every forecaster predicts the *log* of the mean
+proxy over the next ``h`` days from a frame made by :func:`variance_frame`:
+:func:`forecaster` turns each method above into a walk-forward baseline
+(refit on each fold's training rows), and :class:`LogVarianceNetwork` is
+a network whose log forecast is corrected by Duan's smearing factor, so
+that ``exp`` of any forecaster's output is a forecast of the variance.
+
 Train ends (``train_end``) are a number of rows (the first ``train_end``
 rows are the training rows) or a date (the rows up to and including it).
 """
@@ -43,6 +51,8 @@ import numpy as np
 import pandas as pd
 
 from stocklearn.data import DataError, _first, _on, _rows
+from stocklearn.prep import Dataset
+from stocklearn.walk_forward import Network
 
 SeriesLike = pd.Series | np.ndarray
 """A series in time order: a pandas Series (dates kept) or a 1-D array."""
@@ -415,18 +425,48 @@ def har_features(proxy: SeriesLike, *, floor: float | None = None) -> pd.DataFra
                          for name, n in HAR_LAGS.items()})
 
 
-def _har_design(proxy: SeriesLike, floor: float | None,
+def _horizon(horizon: int, what: str) -> int:
+    return _window(horizon, f"{what} (horizon)")
+
+
+def horizon_mean(proxy: SeriesLike, horizon: int) -> pd.Series:
+    """The mean proxy of the ``horizon`` rows ending on each row: the target of an h-day forecast.
+
+    Row ``d`` holds ``mean(proxy[d-h+1 .. d])``, the average daily variance
+    of the ``h`` days a forecast made at the close of row ``d - h`` is for
+    (``horizon=1`` gives the proxy itself; 5 a trading week).
+
+    Parameters
+    ----------
+    proxy : Series or 1-D array
+        Daily variance proxy in time order (leading NaNs allowed).
+    horizon : int
+
+    Returns
+    -------
+    Series
+        On the proxy's rows, named ``"mean_{horizon}"``; NaN until ``horizon``
+        values precede.
+    """
+    horizon = _horizon(horizon, "horizon_mean")
+    s, _ = _series(proxy, "horizon_mean")
+    return s.rolling(horizon, min_periods=horizon).mean().rename(f"mean_{horizon}")
+
+
+def _har_design(proxy: SeriesLike, floor: float | None, horizon: int,
                 what: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Regressors with a constant, by origin row, and the log proxy of the next row."""
+    """Regressors with a constant, by origin row, and the log mean proxy of the next ``horizon``."""
     x = har_features(proxy, floor=floor)
     x.insert(0, "const", 1.0)
-    return x, _log_proxy(proxy, floor, what).shift(-1)
+    log = _log_proxy(proxy, floor, what)
+    target = np.log(np.exp(log).rolling(horizon, min_periods=horizon).mean())
+    return x, target.shift(-horizon)
 
 
-def _har_training(x: pd.DataFrame, y: pd.Series, rows: int, what: str
+def _har_training(x: pd.DataFrame, y: pd.Series, rows: int, horizon: int, what: str
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Training regression rows: every regressor known and the target row < ``rows``."""
-    xa, ya = x.to_numpy()[: rows - 1], y.to_numpy()[: rows - 1]
+    """Training regression rows: every regressor known and the last target row < ``rows``."""
+    xa, ya = x.to_numpy()[: rows - horizon], y.to_numpy()[: rows - horizon]
     ok = np.isfinite(xa).all(axis=1) & np.isfinite(ya)
     if ok.sum() <= len(HAR_PARAMS):
         raise DataError(f"{what}: {int(ok.sum())} training rows with all regressors known; "
@@ -435,13 +475,16 @@ def _har_training(x: pd.DataFrame, y: pd.Series, rows: int, what: str
     return xa[ok], ya[ok]
 
 
-def har_fit(proxy: SeriesLike, train_end: TrainEnd, *, floor: float | None = None) -> pd.Series:
+def har_fit(proxy: SeriesLike, train_end: TrainEnd, *, floor: float | None = None,
+            horizon: int = 1) -> pd.Series:
     """Least-squares coefficients of the HAR model on the training rows only.
 
     ``ln proxy[t+1] = const + b_d daily[t] + b_w weekly[t] + b_m monthly[t] + e[t+1]``
     (:func:`har_features`), fitted by ordinary least squares
     (:func:`numpy.linalg.lstsq`) on the origins whose regressors and target
-    row all lie before ``train_end``.
+    rows all lie before ``train_end``. For ``horizon=h`` the left-hand side
+    is the log of the mean proxy over rows ``t+1 .. t+h``
+    (:func:`horizon_mean`): the direct h-day HAR.
 
     Parameters
     ----------
@@ -451,6 +494,8 @@ def har_fit(proxy: SeriesLike, train_end: TrainEnd, *, floor: float | None = Non
         Number of training rows, or the last training date.
     floor : float, optional
         See :func:`har_features`.
+    horizon : int, default 1
+        Days the target averages over.
 
     Returns
     -------
@@ -464,16 +509,22 @@ def har_fit(proxy: SeriesLike, train_end: TrainEnd, *, floor: float | None = Non
     DataError
         As :func:`har_features`, or too few training rows.
     """
+    horizon = _horizon(horizon, "har_fit")
     s, _ = _series(proxy, "har_fit")
     rows = _train_rows(s.index, train_end, "har_fit")
-    xa, ya = _har_training(*_har_design(s, floor, "har_fit"), rows, "har_fit")
+    xa, ya = _har_training(*_har_design(s, floor, horizon, "har_fit"), rows, horizon, "har_fit")
     coef = np.linalg.lstsq(xa, ya, rcond=None)[0]
     return pd.Series(coef, index=list(HAR_PARAMS), name="har")
 
 
 def har_forecast(proxy: SeriesLike, train_end: TrainEnd, *, params: pd.Series | None = None,
-                 floor: float | None = None, smearing: bool = True) -> pd.Series:
+                 floor: float | None = None, smearing: bool = True,
+                 horizon: int = 1) -> pd.Series:
     """HAR forecasts of the next day's variance on every row, fitted on the training rows only.
+
+    With ``horizon=h``, forecasts of the mean variance of the next ``h`` days
+    (the direct h-day HAR of :func:`har_fit`), each on the last row it
+    covers, as :func:`horizon_mean`.
 
     The forecast for row ``t + 1`` is ``exp(const + b_d daily[t] + b_w
     weekly[t] + b_m monthly[t])`` times the smearing factor. The exponential
@@ -498,56 +549,62 @@ def har_forecast(proxy: SeriesLike, train_end: TrainEnd, *, params: pd.Series | 
         See :func:`har_features`.
     smearing : bool, default True
         Multiply by Duan's smearing factor.
+    horizon : int, default 1
+        Days the forecast averages over.
 
     Returns
     -------
     Series
-        On the proxy's rows, each row's forecast made the row before (see the
-        module's convention), named ``"har"``; NaN during the warm-up
-        (the monthly average needs 22 values).
+        On the proxy's rows, each row's forecast made ``horizon`` rows before
+        (see the module's convention), named ``"har"``; NaN during the
+        warm-up (the monthly average needs 22 values).
 
     Raises
     ------
     ValueError, DataError
         As :func:`har_fit`.
     """
+    horizon = _horizon(horizon, "har_forecast")
     s, _ = _series(proxy, "har_forecast")
     rows = _train_rows(s.index, train_end, "har_forecast")
     if params is None:
-        params = har_fit(s, rows, floor=floor)
+        params = har_fit(s, rows, floor=floor, horizon=horizon)
     coef = pd.Series(params).reindex(list(HAR_PARAMS)).to_numpy(dtype=float)
     if not np.isfinite(coef).all():
         raise ValueError(f"har_forecast: params must hold finite {list(HAR_PARAMS)}, "
                          f"got {dict(pd.Series(params))}")
-    x, y = _har_design(s, floor, "har_forecast")
+    x, y = _har_design(s, floor, horizon, "har_forecast")
     factor = 1.0
     if smearing:
-        xa, ya = _har_training(x, y, rows, "har_forecast")
+        xa, ya = _har_training(x, y, rows, horizon, "har_forecast")
         factor = float(np.mean(np.exp(ya - xa @ coef)))
     by_origin = np.exp(x.to_numpy() @ coef) * factor
-    return pd.Series(by_origin, index=s.index).shift(1).rename("har")
+    return pd.Series(by_origin, index=s.index).shift(horizon).rename("har")
 
 
 # --------------------------------------------------------------------------- GARCH
-def _garch_block(r: pd.Series, kind: str, mean: str, fit_end: int, stop: int) -> np.ndarray:
-    """Forecasts for rows ``fit_end .. stop - 1`` of ``r``, fitted on rows before ``fit_end``.
+def _garch_block(r: pd.Series, kind: str, mean: str, fit_end: int, first: int, stop: int,
+                 horizon: int) -> np.ndarray:
+    """Forecasts made at origins ``first .. stop - 1`` of ``r``, fitted on rows < ``fit_end``.
 
-    The model sees the returns up to row ``stop - 2`` only (the last origin);
+    Each is the mean variance of the ``horizon`` rows after its origin. The
+    model sees the returns up to row ``stop - 1`` (the last origin) only;
     its parameters are fitted on the first ``fit_end`` rows and kept fixed
     while the variance recursion runs forward.
     """
     from arch import arch_model
 
-    model = arch_model(r.iloc[: stop - 1] * SCALE, mean=mean, vol="GARCH", p=1,
+    model = arch_model(r.iloc[:stop] * SCALE, mean=mean, vol="GARCH", p=1,
                        o=GARCH_KINDS[kind], q=1, dist="normal", rescale=False)
     fit = model.fit(last_obs=fit_end, disp="off")
-    fc = model.forecast(fit.params, horizon=1, start=fit_end - 1, reindex=False)
-    return fc.variance.to_numpy()[:, 0] / SCALE**2
+    fc = model.forecast(fit.params, horizon=horizon, start=first, reindex=False)
+    return fc.variance.to_numpy().mean(axis=1) / SCALE**2
 
 
 def garch_forecasts(returns: SeriesLike, train_end: TrainEnd, *, kind: str = "garch",
-                    refit_every: int | None = None, mean: str = "Zero") -> pd.Series:
-    """One-step-ahead GARCH variance forecasts on the rows after the training rows.
+                    refit_every: int | None = None, mean: str = "Zero",
+                    horizon: int = 1) -> pd.Series:
+    """One-step-ahead (or h-day) GARCH variance forecasts on the rows after the training rows.
 
     A GARCH(1,1) (``kind="garch"``) or GJR-GARCH(1,1,1) (``kind="gjr"``,
     bad news raises the variance more than good news) from the ``arch``
@@ -558,8 +615,8 @@ def garch_forecasts(returns: SeriesLike, train_end: TrainEnd, *, kind: str = "ga
     Without ``refit_every`` the model is fitted once on the training rows and
     its variance recursion is run forward with those parameters fixed. With
     ``refit_every=k`` it is refitted on an expanding window before every
-    block of ``k`` forecast rows, on the returns before the block's first
-    row. Either way a forecast uses returns up to its origin only.
+    block of ``k`` forecast origins, on the returns up to the block's first
+    origin. Either way a forecast uses returns up to its origin only.
 
     Parameters
     ----------
@@ -570,21 +627,26 @@ def garch_forecasts(returns: SeriesLike, train_end: TrainEnd, *, kind: str = "ga
         Number of training rows, or the last training date.
     kind : {"garch", "gjr"}, default "garch"
     refit_every : int, optional
-        Rows between refits.
+        Origins between refits.
     mean : str, default "Zero"
         arch's mean model. "Zero" makes the forecast one of ``E[r^2]``, the
         quantity a squared return measures; "Constant" subtracts a mean.
+    horizon : int, default 1
+        The forecast is the mean of arch's variance forecasts for the next
+        ``horizon`` days (as :func:`horizon_mean` averages a proxy).
 
     Returns
     -------
     Series
-        On the rows of ``returns`` from ``train_end`` on, each row's forecast
-        made the row before (see the module's convention), named ``kind``.
+        On the rows of ``returns`` from ``train_end + horizon - 1`` on, each
+        row's forecast made ``horizon`` rows before (see the module's
+        convention; the first origin is the last training row), named
+        ``kind``.
 
     Raises
     ------
     ValueError
-        Unknown ``kind``, bad ``refit_every`` or ``train_end``.
+        Unknown ``kind``, bad ``refit_every``, ``horizon`` or ``train_end``.
     DataError
         NaN after the first value, infinite returns, or fewer than 30
         training returns.
@@ -593,6 +655,7 @@ def garch_forecasts(returns: SeriesLike, train_end: TrainEnd, *, kind: str = "ga
         raise ValueError(f"garch_forecasts: kind must be one of {list(GARCH_KINDS)}, got {kind!r}")
     if refit_every is not None:
         refit_every = _window(refit_every, "garch_forecasts (refit_every)")
+    horizon = _horizon(horizon, "garch_forecasts")
     s, first = _series(returns, "garch_forecasts", variance=False)
     rows = _train_rows(s.index, train_end, "garch_forecasts")
     r = s.iloc[first:]
@@ -600,7 +663,174 @@ def garch_forecasts(returns: SeriesLike, train_end: TrainEnd, *, kind: str = "ga
     if fit_end < 30:
         raise DataError(f"garch_forecasts: {max(fit_end, 0)} training returns; a GARCH fit "
                         f"needs at least 30")
-    step = refit_every or n - fit_end
-    blocks = [_garch_block(r, kind, mean, start, min(start + step, n))
-              for start in range(fit_end, n, step)]
-    return pd.Series(np.concatenate(blocks), index=s.index[rows:], name=kind)
+    last = n - 1 - horizon  # the last origin whose target row exists
+    if last < fit_end - 1:
+        raise ValueError(f"garch_forecasts: no row after the training rows for horizon "
+                         f"{horizon}")
+    step = refit_every or last - fit_end + 2
+    blocks = [_garch_block(r, kind, mean, origin + 1, origin, min(origin + step, last + 1),
+                           horizon)
+              for origin in range(fit_end - 1, last + 1, step)]
+    return pd.Series(np.concatenate(blocks), index=s.index[rows + horizon - 1:], name=kind)
+
+
+# --------------------------------------------------------------------------- walk-forward
+PROXY = "proxy"
+"""Column of :func:`variance_frame` holding the daily variance proxy."""
+
+PROXIES = {"garman_klass": garman_klass, "parkinson": parkinson,
+           "squared_return": squared_returns}
+"""The proxies :func:`variance_frame` can use, by name."""
+
+METHODS = ("rolling_mean", "ewma", "har", *GARCH_KINDS)
+"""The methods :func:`forecaster` turns into walk-forward baselines."""
+
+
+def target_column(horizon: int) -> str:
+    """The column of :func:`variance_frame` an ``horizon``-day forecast predicts."""
+    return f"log_var_{_horizon(horizon, 'target_column')}"
+
+
+def variance_frame(bars: pd.DataFrame, *, proxy: str = "garman_klass",
+                   horizons: tuple[int, ...] = (1, 5)) -> pd.DataFrame:
+    """The columns a walk-forward evaluation of variance forecasts needs, from daily bars.
+
+    Parameters
+    ----------
+    bars : DataFrame
+        Validated daily bars (:func:`stocklearn.data.load`).
+    proxy : str, default "garman_klass"
+        A key of :data:`PROXIES`: the measure of each day's variance.
+    horizons : tuple of int, default (1, 5)
+        Forecast horizons in days.
+
+    Returns
+    -------
+    DataFrame
+        On the bars' dates, from the first row where every column is known:
+        ``proxy`` (the day's variance), ``log_proxy``, ``log_return`` (close
+        to close), and per horizon ``h`` the target
+        ``log_var_h = ln(mean(proxy over the h rows ending here))``
+        (:func:`target_column`, :func:`horizon_mean`).
+
+    Raises
+    ------
+    ValueError
+        An unknown proxy or a bad horizon.
+    DataError
+        As the proxy, or a proxy of 0 (its log is -inf).
+    """
+    if proxy not in PROXIES:
+        raise ValueError(f"variance_frame: proxy must be one of {list(PROXIES)}, got {proxy!r}")
+    daily = PROXIES[proxy](bars).rename(PROXY)
+    out = pd.DataFrame({PROXY: daily, "log_proxy": _log_proxy(daily, None, "variance_frame"),
+                        "log_return": log_returns(bars)})
+    for h in horizons:
+        out[target_column(h)] = np.log(horizon_mean(daily, h))
+    return out.dropna()
+
+
+def _check_frame(ds: Dataset, what: str) -> int:
+    """The data set's horizon, after checking that it predicts :func:`target_column`."""
+    h = ds.test.horizon
+    missing = [c for c in (PROXY, "log_return") if c not in ds.frame.columns]
+    if missing:
+        raise DataError(f"{what} reads the columns of variance_frame; {missing} missing")
+    if ds.targets != [target_column(h)]:
+        raise ValueError(f"{what}: a {h}-day data set must predict {target_column(h)!r} "
+                         f"(variance_frame), not {ds.targets}")
+    return h
+
+
+def dataset_forecast(ds: Dataset, part: str = "test", *, method: str,
+                     **options) -> np.ndarray:
+    """The log variance forecast of one method for the windows of ``part``.
+
+    A baseline ``f(ds, part)`` for :func:`stocklearn.walk_forward.walk_forward`
+    (use :func:`forecaster`). Each forecast is made at the close of its
+    window's last row from the frame's rows up to it; anything fitted (HAR,
+    GARCH) is fitted on the data set's training rows only. Rolling mean and
+    EWMA forecast the next day; for ``h`` days ahead their forecast is the
+    same (a flat path). GARCH models close-to-close returns, whose variance
+    includes the overnight move that a range proxy misses, so its forecast
+    is scaled by the ratio of the mean proxy to the mean squared return
+    over the training rows.
+
+    Parameters
+    ----------
+    ds : Dataset
+        Made from a :func:`variance_frame` with target :func:`target_column`.
+    part : {"train", "val", "test"}
+    method : str
+        One of :data:`METHODS`.
+    **options
+        Passed to the method (``window``, ``lam``, ``floor``, ``mean``, ...).
+
+    Returns
+    -------
+    ndarray, shape (m,)
+        ``ln`` of the forecast mean daily variance over each target's days.
+
+    Raises
+    ------
+    ValueError
+        Unknown method, or a data set with another target.
+    DataError
+        Columns missing, or too few rows before a window for the method.
+    """
+    if method not in METHODS:
+        raise ValueError(f"dataset_forecast: method must be one of {METHODS}, got {method!r}")
+    h = _check_frame(ds, "dataset_forecast")
+    w, proxy, train_end = ds.part(part), ds.frame[PROXY], ds.split.train[1]
+    if method in ("rolling_mean", "ewma"):
+        daily = (rolling_mean if method == "rolling_mean" else ewma)(proxy, **options)
+        values = daily.to_numpy()[w.last_input_pos + 1]
+    elif method == "har":
+        values = har_forecast(proxy, train_end, horizon=h, **options).to_numpy()[w.target_pos]
+    else:
+        returns = ds.frame["log_return"]
+        fc = garch_forecasts(returns, train_end, kind=method, horizon=h, **options)
+        values = np.full(len(proxy), np.nan)
+        values[len(proxy) - len(fc):] = fc.to_numpy()
+        ratio = proxy.iloc[:train_end].mean() / (returns.iloc[:train_end] ** 2).mean()
+        values = values[w.target_pos] * ratio
+    bad = ~(np.isfinite(values) & (values > 0))
+    if bad.any():
+        raise DataError(f"dataset_forecast: {method} has no forecast for {int(bad.sum())} of "
+                        f"the {part} windows (too few rows before them)")
+    return np.log(values)
+
+
+def forecaster(method: str, **options):
+    """A walk-forward baseline for one method: ``dataset_forecast`` with it filled in.
+
+    ``walk_forward(frame, {"HAR": volatility.forecaster("har"), ...})``.
+    """
+    from functools import partial
+
+    if method not in METHODS:
+        raise ValueError(f"forecaster: method must be one of {METHODS}, got {method!r}")
+    return partial(dataset_forecast, method=method, **options)
+
+
+class LogVarianceNetwork(Network):
+    """A :class:`~stocklearn.walk_forward.Network` trained on a log variance, smeared back.
+
+    Trained with the squared error on ``ln`` of the target, a network
+    forecasts the log's mean: its exponential is about the median of the
+    variance, too low on average. As for HAR (:func:`har_forecast`), the
+    forecast is raised by Duan's smearing factor, the mean of ``exp(actual -
+    forecast)`` over the training windows, so that ``exp`` of the output is a
+    forecast of the variance itself. The log of the factor is returned as
+    ``smearing`` with each fold's forecasts.
+    """
+
+    def __call__(self, ds: Dataset, seed: int) -> dict:
+        from stocklearn import training
+
+        _check_frame(ds, "LogVarianceNetwork")
+        model, history = self.fit(ds, seed)
+        train = ds.to_price(training.predict(model, ds.train.X), "train")
+        smearing = float(np.log(np.mean(np.exp(ds.train.actual - train))))
+        forecast = ds.to_price(training.predict(model, ds.test.X), "test") + smearing
+        return {"forecast": forecast, "epochs": len(history["loss"]), "smearing": smearing}
