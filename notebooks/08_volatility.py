@@ -444,10 +444,11 @@ walks[first, HORIZONS[0]].folds
 # ensemble of the networks' seeds averages the variances. One table per
 # index and horizon holds, for every day, the proxy and each forecast in
 # squared percent (the variance of a return in percent; a daily variance
-# of 1 is an annual volatility of about 16 %):
+# of 1 is an annual volatility of {glue:text}`vol_of_one:.1f` %):
 
 # %%
 PERCENT2 = 1e4  # variance of a return in percent
+prose.glue("vol_of_one", np.sqrt(backtest.DAYS_PER_YEAR))
 
 
 def forecast_table(wf):
