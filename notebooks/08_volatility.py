@@ -256,14 +256,19 @@ checks.claim(
                     rows.loc[(i, "Garman-Klass"), "noise"])
         for rows in [noise] for i in noise.index.get_level_values(0)),
     "the squared return is far noisier than both range proxies")
+checks.claim(bool((noise.xs("Garman-Klass", level=1)[
+    "days of squared returns"] > 2).all()),
+             "one day of a range is worth several days of squared returns")
 checks.claim((noise.xs("Garman-Klass", level=1)["level"] < 1).all(),
              "the range proxies are smaller on average (no overnight move)")
 
 # %% [markdown]
-# The squared return is by far the noisiest proxy; the ranges are several
-# times less noisy (the lines above give the factors). We forecast the
-# Garman-Klass variance (`PROXY`), the variance of the trading day, and
-# judge every forecast against it. A forecast of a noisy proxy can never
+# The squared return is by far the noisiest proxy: the ranges' noise is
+# less than two thirds of its noise, so one day of a range is worth
+# several days of squared returns (the lines above give the factors). We
+# forecast the proxy named by `PROXY` (Garman-Klass unless you change it),
+# a measure of the trading day's variance, and judge every forecast
+# against it. A forecast of a noisy proxy can never
 # look precise, but, as the section on losses shows, the right loss still
 # ranks forecasts correctly; a less noisy proxy makes the ranking sharper.
 # The networks and HAR see the log of the proxy; the daily variance of
@@ -579,13 +584,19 @@ har_rows = score.xs("HAR", level="model")
 checks.claim(bool(((har_rows["DM p adj"] < ALPHA)
                    & (har_rows["vs persistence"] < 1)).all()),
              "HAR beats persistence on every index and horizon")
+ratios = score["vs persistence"].groupby(
+    level=["index", "horizon"]).median()
+checks.claim(all(ratios[i, horizon_words(max(HORIZONS))]
+                 > ratios[i, horizon_words(min(HORIZONS))]
+                 for i in ratios.index.get_level_values(0).unique()),
+             "persistence is a harder baseline at the week horizon")
 
 # %% [markdown]
-# Here, unlike in every earlier chapter, forecasting works:
-# {glue:text}`n_beat` of the {glue:text}`n_compared` forecasts in the
-# table beat persistence after Holm's adjustment, HAR among them on every
-# index and horizon. The lines above say how the two networks fare against
-# persistence and against HAR, the strong simple baseline of this field.
+# Here forecasting works: {glue:text}`n_beat` of the
+# {glue:text}`n_compared` forecasts in the table beat persistence after
+# Holm's adjustment, HAR among them on every index and horizon. The lines
+# above say how the two networks fare against persistence and against
+# HAR, the strong simple baseline of this field.
 # At the week horizon persistence is itself the mean of five days, a much
 # harder baseline than a single day's proxy. The squared error tells a
 # noisier story than QLIKE: a few turbulent days dominate it (compare the
@@ -759,6 +770,10 @@ for index, a in ac1.groupby(level=0):
 # forecasts one day's proxy by another, so its log errors average zero).
 
 # %%
+checks.claim(bool((lb_table.drop("persistence", level=1)[
+    "mean log error"] < 0).all()),
+             "the mean log error is negative for every forecaster of the "
+             "mean")
 checks.claim(all(lb_table.loc[(label(n), "persistence"),
                               "autocorrelation lag 1"] < -0.2
                  for n in DATASETS),
@@ -921,9 +936,9 @@ print(f"chapter executed in {time.perf_counter() - chapter_start:.0f} s "
 #   autocorrelated for months: the size of tomorrow's move can be
 #   forecast where its direction cannot.
 # * A day's variance is measured, never observed. The squared return is a
-#   proxy as noisy as the variance itself; the day's range (Parkinson,
-#   Garman-Klass) is several times less noisy, but misses the overnight
-#   move.
+#   proxy as noisy as the variance itself; one day's range (Parkinson,
+#   Garman-Klass) is worth several days of squared returns, but misses
+#   the overnight move.
 # * Variance forecasts are judged with a loss that ranks them correctly
 #   against a noisy proxy: QLIKE (or the squared error), never the
 #   absolute error of the volatility. Logs need Duan's smearing to
