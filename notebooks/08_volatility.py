@@ -485,7 +485,10 @@ checks.claim(all((t["period"] == "test").sum() > 2 * len(HORIZONS)
 # (`MSE`, in squared percent squared) on the test days, its QLIKE relative
 # to persistence's, the DM p-values (QLIKE losses) against persistence
 # and against HAR, raw and adjusted by Holm over all the tests of the
-# table, and the networks' spread over seeds:
+# table, and the networks' spread over seeds. `detectable` is the power
+# of the test against persistence: the smallest reduction of persistence's
+# QLIKE that it would detect with 80 % probability at the 5 % level
+# before the adjustment (`metrics.detectable_reduction`):
 
 # %%
 ALPHA = 0.05
@@ -520,6 +523,12 @@ def score_table(t, h, wf):
             "DM p HAR": (metrics.diebold_mariano_losses(
                 losses[m], losses["HAR"], h=h)[1]
                 if m not in ("HAR", "persistence") else np.nan),
+            "detectable": (metrics.detectable_reduction(
+                losses["persistence"], losses[m], h=h)
+                if m != "persistence" else np.nan),
+            "detectable HAR": (metrics.detectable_reduction(
+                losses["HAR"], losses[m], h=h)
+                if m not in ("HAR", "persistence") else np.nan),
             "seeds": len(per_seed)}
     return pd.DataFrame(rows).T, pd.DataFrame(losses, index=test.index)
 
@@ -537,18 +546,21 @@ n_tests = int(np.isfinite(np.concatenate(
 print(f"{n_tests} tests in the table, adjusted together")
 tables.format_table(
     score[["QLIKE", "QLIKE per seed std", "vs persistence", "MSE", "DM p",
-           "DM p adj", "DM p HAR", "DM p HAR adj"]],
+           "DM p adj", "detectable", "DM p HAR", "DM p HAR adj"]],
     decimals={"QLIKE": 3, "vs persistence": 3, "MSE": 3})
 
 # %% [markdown]
 # The verdicts, from the adjusted p-values:
 
 # %%
-def words(row, ref, p):
+def words(row, ref, p, detectable=None):
     """'beats', 'is worse than' or 'is not distinguishable from' a
-    reference, from the adjusted p-value."""
+    reference, from the adjusted p-value; with the test's power when
+    ``detectable`` is given."""
     if not p < ALPHA:
-        return "is not distinguishable from"
+        return "is not distinguishable from" + (
+            "" if detectable is None else
+            f" (a {detectable:.0%} lower QLIKE would have been detected)")
     return "beats" if row["QLIKE"] < ref else "is worse than"
 
 
@@ -564,10 +576,10 @@ for (index, horizon), sc in score.groupby(level=[0, 1]):
           f"QLIKE is {best}'s, {sc.loc[best, 'QLIKE']:.3f}.")
     for m in NETWORKS:
         row = sc.loc[m]
-        print(f"    {m} (QLIKE {row['QLIKE']:.3f}) "
-              f"{words(row, pers, row['DM p adj'])} persistence and "
-              f"{words(row, har, row['DM p HAR adj'])} HAR "
-              f"({har:.3f}).")
+        vs_p = words(row, pers, row["DM p adj"], row["detectable"])
+        vs_h = words(row, har, row["DM p HAR adj"], row["detectable HAR"])
+        print(f"    {m} (QLIKE {row['QLIKE']:.3f}) {vs_p} persistence and "
+              f"{vs_h} HAR ({har:.3f}).")
         verdicts.append({"index": index, "horizon": horizon, "model": m,
                          "vs persistence": words(row, pers,
                                                  row["DM p adj"]),
@@ -911,7 +923,8 @@ for (index, horizon), sc in score.groupby(level=[0, 1]):
             "seeds": row["seeds"], "persistence": sc.loc["persistence",
                                                          "QLIKE"],
             "linear": sc.loc["HAR", "QLIKE"], "DM p": row["DM p"],
-            "DM p linear": row["DM p HAR"], "finding": finding, "cut": "",
+            "DM p linear": row["DM p HAR"],
+            "detectable": row["detectable"], "finding": finding, "cut": "",
             "note": f"{PROXY} proxy, walk-forward {TEST_START[:4]}-"
                     f"{TEST_END[:4]}, linear = HAR"})
 chapter_rows = pd.DataFrame(rows)

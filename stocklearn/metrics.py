@@ -531,6 +531,47 @@ def detectable_gain(e_reference, n: int | None = None, *, e_model=None, alpha: f
     return float(1.0 - np.sqrt(max(0.0, 1.0 - delta / mse))) if mse > 0 else 1.0
 
 
+def detectable_reduction(loss_reference, loss_model, *, h: int = 1, alpha: float = 0.05,
+                         power: float = 0.8, lags: int | None = None) -> float:
+    """Smallest relative reduction of a mean loss over a reference that a DM test would detect.
+
+    The loss-based twin of :func:`detectable_gain`, for losses that are not
+    built on errors (QLIKE, :func:`qlike_losses`): a two-sided test at level
+    ``alpha`` (:func:`diebold_mariano_losses`) has the stated ``power``
+    against a mean differential ``delta = (z_{1-alpha/2} + z_power)
+    sqrt(S / n)``, ``S`` the Newey-West long-run variance of
+    ``loss_reference - loss_model``. Returned relative to the reference's
+    mean loss: a verdict "no better than the reference" means "not better
+    by this share, or not detectably".
+
+    Parameters
+    ----------
+    loss_reference, loss_model : array-like, shape (n,)
+        Per-row losses of the reference (e.g. persistence) and of the model.
+    h : int, default 1
+        Forecast horizon (the lags are at least ``h - 1``).
+    alpha, power : float
+    lags : int, optional
+        Default :func:`newey_west_lags`.
+
+    Returns
+    -------
+    float
+        Between 0 and 1 (1: no reduction short of a zero loss would be detected).
+    """
+    a, b = _arrays(loss_reference=loss_reference, loss_model=loss_model)
+    n = len(a)
+    if a.ndim != 1 or n < 3:
+        raise ValueError(f"detectable_reduction needs 1-D losses of n >= 3 rows, got {a.shape}")
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
+    lags = _check_lags(lags, n, h)
+    delta = ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+             * np.sqrt(long_run_variance(a - b, lags) / n))
+    mean = float(np.mean(a))
+    return float(min(1.0, delta / mean)) if mean > 0 else 1.0
+
+
 def holm(p_values) -> np.ndarray:
     """Holm-adjusted p-values (``statsmodels.stats.multitest.multipletests``); NaN kept.
 
