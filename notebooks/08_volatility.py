@@ -553,15 +553,18 @@ tables.format_table(
 # The verdicts, from the adjusted p-values:
 
 # %%
-def words(row, ref, p, detectable=None):
+def words(row, ref, p):
     """'beats', 'is worse than' or 'is not distinguishable from' a
-    reference, from the adjusted p-value; with the test's power when
-    ``detectable`` is given."""
+    reference, from the adjusted p-value."""
     if not p < ALPHA:
-        return "is not distinguishable from" + (
-            "" if detectable is None else
-            f" (a {detectable:.0%} lower QLIKE would have been detected)")
+        return "is not distinguishable from"
     return "beats" if row["QLIKE"] < ref else "is worse than"
+
+
+def power(row, p, detectable):
+    """The test's power, after a verdict of 'not distinguishable'."""
+    return ("" if p < ALPHA else
+            f"; a {detectable:.0%} lower QLIKE would have been detected")
 
 
 verdicts = []
@@ -576,10 +579,11 @@ for (index, horizon), sc in score.groupby(level=[0, 1]):
           f"QLIKE is {best}'s, {sc.loc[best, 'QLIKE']:.3f}.")
     for m in NETWORKS:
         row = sc.loc[m]
-        vs_p = words(row, pers, row["DM p adj"], row["detectable"])
-        vs_h = words(row, har, row["DM p HAR adj"], row["detectable HAR"])
-        print(f"    {m} (QLIKE {row['QLIKE']:.3f}) {vs_p} persistence and "
-              f"{vs_h} HAR ({har:.3f}).")
+        p, p_har = row["DM p adj"], row["DM p HAR adj"]
+        print(f"    {m} (QLIKE {row['QLIKE']:.3f}) {words(row, pers, p)} "
+              f"persistence{power(row, p, row['detectable'])}; it "
+              f"{words(row, har, p_har)} HAR ({har:.3f})"
+              f"{power(row, p_har, row['detectable HAR'])}.")
         verdicts.append({"index": index, "horizon": horizon, "model": m,
                          "vs persistence": words(row, pers,
                                                  row["DM p adj"]),
@@ -929,7 +933,10 @@ for (index, horizon), sc in score.groupby(level=[0, 1]):
                     f"{TEST_END[:4]}, linear = HAR"})
 chapter_rows = pd.DataFrame(rows)
 results.save("08_volatility", chapter_rows, profile=profile.name)
-chapter_rows[["experiment", "ours", "persistence", "linear", "DM p"]]
+tables.format_table(
+    chapter_rows.set_index("experiment")[
+        ["ours", "persistence", "linear", "DM p", "DM p linear",
+         "detectable"]], decimals=3)
 
 # %%
 beside = results.beside_recorded("08_volatility",
