@@ -776,7 +776,9 @@ def dataset_forecast(ds: Dataset, part: str = "test", *, method: str,
     ValueError
         Unknown method, or a data set with another target.
     DataError
-        Columns missing, or too few rows before a window for the method.
+        Columns missing, too few rows before a window for the method, or (GARCH)
+        a window whose origin lies before the last training row: an ``h``-day
+        data set needs a gap of ``h - 1`` rows before its test rows.
     """
     if method not in METHODS:
         raise ValueError(f"dataset_forecast: method must be one of {METHODS}, got {method!r}")
@@ -788,6 +790,13 @@ def dataset_forecast(ds: Dataset, part: str = "test", *, method: str,
     elif method == "har":
         values = har_forecast(proxy, train_end, horizon=h, **options).to_numpy()[w.target_pos]
     else:
+        early = int((w.last_input_pos < train_end - 1).sum())
+        if early:
+            raise DataError(f"dataset_forecast: {method} forecasts from the last training row "
+                            f"on, and {early} of the {part} windows have their origin before "
+                            f"it; a {h}-day data set needs a gap of at least {h - 1} rows "
+                            f"before its test rows (the gap of chronological_split or "
+                            f"walk_forward)")
         returns = ds.frame["log_return"]
         fc = garch_forecasts(returns, train_end, kind=method, horizon=h, **options)
         values = np.full(len(proxy), np.nan)

@@ -1,4 +1,5 @@
-"""Forecast metrics against hand-computed cases; the Diebold-Mariano test."""
+"""Forecast metrics against hand-computed cases; the Diebold-Mariano test on errors and on
+losses (QLIKE)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from stocklearn.metrics import (
     clark_west,
     detectable_gain,
     diebold_mariano,
+    diebold_mariano_losses,
     direction_accuracy,
     evaluate,
     holm,
@@ -20,6 +22,8 @@ from stocklearn.metrics import (
     mape,
     mase,
     newey_west_lags,
+    qlike,
+    qlike_losses,
     rmse,
     scaled_mae,
 )
@@ -236,3 +240,76 @@ def test_scaled_mae_is_the_mae_on_min_max_scaled_prices():
     assert scaled_mae(Y, P, TRAIN) == pytest.approx(1.0 / 3.0)
     with pytest.raises(ValueError, match="constant"):
         scaled_mae(Y, P, np.ones(4))
+
+
+# --------------------------------------------------------------------------- QLIKE and DM on losses
+def test_qlike_losses_by_hand():
+    actual, forecast = np.array([1.0, 2.0, 4.0, 3.0]), np.array([2.0, 2.0, 1.0, 3.0])
+    # a/f = 1/2, 1, 4, 1: each loss is a/f - ln(a/f) - 1
+    expected = [0.5 + np.log(2) - 1, 0.0, 3 - np.log(4), 0.0]
+    losses = qlike_losses(actual, forecast)
+    np.testing.assert_allclose(losses, expected, rtol=1e-14, atol=1e-15)
+    assert qlike(actual, forecast) == pytest.approx(np.mean(expected), rel=1e-14)
+    # a forecast too low by a factor costs more than one too high by the same factor
+    assert losses[2] > losses[0] > 0
+    both = qlike_losses(np.stack([actual, forecast], axis=1), np.stack([forecast, actual], axis=1))
+    assert both.shape == (4, 2)
+    np.testing.assert_allclose(both[:, 0], expected, rtol=1e-14, atol=1e-15)
+    assert qlike(np.stack([actual, forecast], axis=1),
+                 np.stack([forecast, actual], axis=1)) == pytest.approx(both.mean(), rel=1e-14)
+    with pytest.raises(ValueError, match="positive forecasts"):
+        qlike_losses(actual, -forecast)
+
+
+@pytest.mark.parametrize("h", [1, 3])
+@pytest.mark.parametrize("lags", [None, 0, 5])
+def test_diebold_mariano_on_losses_is_the_test_on_errors(h, lags):
+    rng = np.random.default_rng(10 + h)
+    e1, e2 = rng.normal(0, 1.1, 80), rng.normal(0, 1.0, 80)
+    assert diebold_mariano_losses(e1**2, e2**2, h=h, lags=lags) == diebold_mariano(
+        e1, e2, h=h, lags=lags)
+    assert diebold_mariano_losses(np.abs(e1), np.abs(e2), h=h, lags=lags) == diebold_mariano(
+        e1, e2, h=h, loss="absolute", lags=lags)
+
+
+def test_diebold_mariano_on_qlike_losses_by_hand():
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(11)
+    n = 300
+    true = 1e-4 * np.exp(np.convolve(rng.normal(0, 1.0, n + 9), np.ones(10) / 3, "valid"))
+    proxy = true * rng.standard_normal(n) ** 2
+    good, bad = true * np.exp(rng.normal(0, 0.2, n)), np.full(n, true.mean())
+    l_good, l_bad = qlike_losses(proxy, good), qlike_losses(proxy, bad)
+    h = 5
+    stat, p = diebold_mariano_losses(l_bad, l_good, h=h)
+    # written out: the HLN-corrected t-statistic of the mean differential with a Newey-West
+    # (Bartlett) variance, as statsmodels' HAC covariance of an OLS on a constant
+    d = l_bad - l_good
+    lags = newey_west_lags(n, h)
+    fit = sm.OLS(d, np.ones(n)).fit(cov_type="HAC",
+                                    cov_kwds={"maxlags": lags, "use_correction": False})
+    expected = fit.tvalues[0] * np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
+    assert stat == pytest.approx(expected, rel=1e-9)
+    assert p == pytest.approx(2 * stats.t.sf(abs(expected), df=n - 1), rel=1e-9)
+    # sign: positive when the first forecast has the larger loss
+    assert stat > 0 and p < 0.05
+    assert diebold_mariano_losses(l_good, l_bad, h=h) == pytest.approx((-stat, p), rel=1e-12)
+    assert diebold_mariano_losses(l_good, l_good) == (0.0, 1.0)
+
+
+def test_diebold_mariano_losses_validation():
+    ok = np.array([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match="1-D loss series, got shape"):
+        diebold_mariano_losses(np.stack([ok, ok]), np.stack([ok, ok + 1]))
+    with pytest.raises(ValueError, match="n >= 3 and 1 <= h < n, got n=2"):
+        diebold_mariano_losses([1.0, 2.0], [2.0, 1.0])
+    with pytest.raises(ValueError, match="got n=4, h=4"):
+        diebold_mariano_losses(ok, ok[::-1], h=4)
+    with pytest.raises(ValueError, match="got n=4, h=0"):
+        diebold_mariano_losses(ok, ok[::-1], h=0)
+    with pytest.raises(ValueError, match="same shape"):
+        diebold_mariano_losses(ok, ok[:3])
+    with pytest.raises(ValueError, match="loss2 holds 1 NaN"):
+        diebold_mariano_losses(ok, [1.0, np.nan, 2.0, 3.0])
+    with pytest.raises(ValueError, match="lags must be an integer"):
+        diebold_mariano_losses(ok, ok[::-1], lags=4)

@@ -230,3 +230,78 @@ def test_steps_per_execution_of_the_recurrent_builders():
     assert models.associated_net((W, F), units=(U,)).steps_per_execution == 1
     assert models.lstm((W, F), units=U, steps_per_execution=1).steps_per_execution == 1
     assert models.lstm((W, F), units=U).steps_per_execution == STEPS_PER_EXECUTION
+
+
+# --------------------------------------------------------------------------- attention
+def attention_count(window: int, n_features: int, width: int, heads: int,
+                    n_outputs: int = 1) -> int:
+    """Weights of models.attention by formula: one Transformer encoder block."""
+    key_dim = width // heads
+    projection = dense(n_features, width)
+    position = window * width  # one learned vector per day
+    # query, key and value: width -> heads x key_dim each, with biases; output back to width
+    mha = 3 * (width * heads * key_dim + heads * key_dim) + heads * key_dim * width + width
+    norms = 2 * (2 * width)  # two LayerNormalizations: gamma and beta
+    feed_forward = dense(width, 2 * width) + dense(2 * width, width)
+    return projection + position + mha + norms + feed_forward + dense(width, n_outputs)
+
+
+@pytest.mark.parametrize(("width", "heads", "n_outputs"), [(16, 2, 1), (12, 3, 2), (8, 1, 1)])
+def test_attention_weight_count_and_shapes(width, heads, n_outputs):
+    model = models.attention((W, F), width=width, heads=heads, n_outputs=n_outputs)
+    assert model.count_params() == attention_count(W, F, width, heads, n_outputs)
+    assert model.input_shape == (None, W, F) and model.output_shape == (None, n_outputs)
+    assert model.get_layer("position").table.shape == (W, width)
+    assert model.optimizer.__class__.__name__ == "Adam"
+    # the defaults: width 16, two heads
+    assert models.attention((22, 2)).count_params() == attention_count(22, 2, 16, 2)
+
+
+def test_attention_knows_the_order_of_the_days_through_the_position_table():
+    set_seed(0)
+    model = models.attention((W, F), width=8, heads=2)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(6, W, F)).astype("float32")
+    shuffled = x[:, [2, 0, 3, 1, W - 1]]  # the earlier days in another order, the last kept
+
+    def out(inputs):
+        return keras.ops.convert_to_numpy(model(inputs, training=False))
+
+    table = model.get_layer("position").table
+    assert not keras.ops.convert_to_numpy(table).any()  # starts at zero
+    # without positions, self-attention is a set operation: the last day's vector ignores the
+    # order of the others (but not which day is last)
+    np.testing.assert_allclose(out(shuffled), out(x), rtol=1e-4, atol=1e-5)
+    assert not np.allclose(out(x[:, ::-1]), out(x), atol=1e-3)
+    table.assign(rng.normal(0.0, 1.0, (W, 8)).astype("float32"))
+    assert np.abs(out(shuffled) - out(x)).max() > 1e-3
+    # dropout is only on in training
+    np.testing.assert_array_equal(out(x), out(x))
+
+
+def test_attention_trains_and_round_trips(tmp_path):
+    set_seed(0)
+    model = models.attention((W, F), width=4, heads=2, learning_rate=0.01)
+    x = np.random.default_rng(6).normal(size=(32, W, F)).astype("float32")
+    y = x[:, -1, 0]
+    before = model.get_layer("position").get_weights()[0].copy()
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0)
+    assert model.get_layer("position").get_weights()[0].any() and not before.any()
+    path = tmp_path / "attention.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_layer_table_of_attention():
+    model = models.attention((W, F), width=8, heads=2)
+    table = models.layer_table(model)
+    assert table["weights"].sum() == model.count_params()
+    assert table.loc["position", "kind"] == "PositionEmbedding"
+    assert table.loc["position", "weights"] == W * 8
+    assert table.loc["attention", "reads"] == "position"  # self-attention: query = value
+    assert table.loc["add_1", "reads"] == "position, attention"
+    assert table.loc["add_2", "reads"] == "norm_1, dropout"
+    assert table.loc["last_day", "output"] == "1x8" and table.loc["output", "output"] == "1"
+    assert list(table.index[-3:]) == ["last_day", "flat", "output"]
