@@ -67,6 +67,7 @@ from stocklearn import (
     prose,
     results,
     settings,
+    splits,
     tables,
     volatility,
     walk_forward,
@@ -395,7 +396,11 @@ prose.glue("mcs_level", 1 - MCS_SIZE)
 # forecaster is refit on the last `TRAIN_ROWS` days (the networks with
 # their last fifth as the validation slice for early stopping; HAR, GARCH
 # and the smearing factors on the training rows), then forecasts every
-# day of the block from the data up to the day before. The forecasts
+# day of the block from the data up to the day before. A week-ahead
+# target averages five days, so $h - 1$ days are left out between the
+# rows a forecaster is fitted (or early-stopped) on and each test block:
+# otherwise the first forecasts of a block would be made before the last
+# day the forecaster was fitted on. The forecasts
 # before `TEST_START` form the **validation period**, where the chapter
 # picks its champion; the forecasts from `TEST_START` on are the **test
 # period**, read once.
@@ -434,15 +439,28 @@ for name in DATASETS:
         walks[name, h] = walk_forward.walk_forward(
             frames[name], forecasters, first_test=VAL_START, end=TEST_END,
             step=STEP, scheme="sliding", train_rows=TRAIN_ROWS, val=0.2,
-            features=FEATURES, targets=volatility.target_column(h),
-            window=WINDOW, horizon=h, scale="standard", seeds=seeds,
-            executor=EXECUTOR)
+            gap=h - 1, features=FEATURES,
+            targets=volatility.target_column(h), window=WINDOW, horizon=h,
+            scale="standard", seeds=seeds, executor=EXECUTOR)
         wf = walks[name, h]
         print(f"{label(name)}, h = {h}: {len(wf.folds)} folds, "
               f"{len(wf.rows)} days forecast from {wf.dates[0]:%Y-%m-%d} "
               f"to {wf.dates[-1]:%Y-%m-%d} in "
               f"{time.perf_counter() - started:.0f} s")
 walks[first, HORIZONS[0]].folds
+
+# %%
+origins_after_fit = []
+for (name, h), wf in walks.items():
+    folds = splits.walk_forward_folds(
+        frames[name], first_test=VAL_START, end=TEST_END, step=STEP,
+        scheme="sliding", train_rows=TRAIN_ROWS, val=0.2, gap=h - 1)
+    for f in folds:
+        first_origin = wf.rows[wf.fold == f.number].min() - h
+        origins_after_fit.append(first_origin >= f.val[1] - 1)
+checks.claim(all(origins_after_fit),
+             "every forecast is made at or after the last day its "
+             "forecaster was fitted or stopped on")
 
 # %% [markdown]
 # Every forecaster's output is the log of its variance forecast; the
