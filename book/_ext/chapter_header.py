@@ -10,6 +10,10 @@ the right-hand column of sections off to give tables the width.
 The directive ``chapter-times`` (used by the instructor guide) renders the
 same numbers for every chapter as one table.
 
+The Chinese book (``zh/_config.yml``) sets ``stocklearn_language: zh`` for
+Chinese words and ``stocklearn_source_root: ..`` (its chapters' text
+sources are the English ones: the reading time counts the English words).
+
 Registered in ``_config.yml`` under ``sphinx: local_extensions``.
 """
 
@@ -31,9 +35,30 @@ from stocklearn.teaching.reading_time import (
 CHAPTER = re.compile(r"^notebooks/(\d\d_\w+)$")
 
 
+WORDS = {
+    "en": {"reading": "About {minutes} minutes of reading",
+           "reading_note": " (prose and code before the exercises)",
+           "run": "run time", "run_note": " on two CPU cores, measured: {runs}",
+           "end": ".", "sep": "; ", "contents": "In this chapter:",
+           "columns": ["chapter", "reading (min)", "run time, measured on two cores"],
+           "unmeasured": "not measured"},
+    "zh": {"reading": "阅读约 {minutes} 分钟",
+           "reading_note": "（练习之前的正文和代码，按英文原文估算）",
+           "run": "运行时间", "run_note": "（两个 CPU 核心上实测）：{runs}",
+           "end": "。", "sep": "；", "contents": "本章内容：",
+           "columns": ["章节", "阅读（分钟）", "运行时间（两个核心上实测）"],
+           "unmeasured": "未测量"},
+}
+"""The header's words in each language of the book (``stocklearn_language``)."""
+
+
 def _paths(app) -> tuple[Path, Path]:
-    root = Path(app.srcdir)
+    root = Path(app.srcdir) / app.config.stocklearn_source_root
     return root / "notebooks", root / "benchmarks" / "results"
+
+
+def _words(app) -> dict:
+    return WORDS[app.config.stocklearn_language]
 
 
 def _header(app, doctree) -> None:
@@ -47,15 +72,16 @@ def _header(app, doctree) -> None:
     if top is None or not source.exists():
         return
     minutes = rounded_minutes(reading_time(source).minutes)
+    words = _words(app)
     line = nodes.paragraph()
-    line += nodes.strong(text=f"About {minutes} minutes of reading")
-    line += nodes.Text(" (prose and code before the exercises)")
+    line += nodes.strong(text=words["reading"].format(minutes=minutes))
+    line += nodes.Text(words["reading_note"])
     runs = run_time_words(run_times(benchmarks, source.stem))
     if runs:
-        line += nodes.Text("; ")
-        line += nodes.strong(text="run time")
-        line += nodes.Text(f" on two CPU cores, measured: {runs}")
-    line += nodes.Text(".")
+        line += nodes.Text(words["sep"])
+        line += nodes.strong(text=words["run"])
+        line += nodes.Text(words["run_note"].format(runs=runs))
+    line += nodes.Text(words["end"])
     sections = nodes.bullet_list()
     for section in top.children:
         if isinstance(section, nodes.section) and section["ids"]:
@@ -68,7 +94,7 @@ def _header(app, doctree) -> None:
     box = nodes.container(classes=["chapter-header"])
     box += line
     if len(sections):
-        box += nodes.paragraph(text="In this chapter:")
+        box += nodes.paragraph(text=words["contents"])
         box += sections
     title_index = top.first_child_matching_class(nodes.title)
     top.insert(0 if title_index is None else title_index + 1, box)
@@ -100,14 +126,18 @@ class ChapterTimes(Directive):
                 r += entry
             into += r
 
-        row(["chapter", "reading (min)", "run time, measured on two cores"], head)
+        words = _words(app)
+        row(words["columns"], head)
         for source in sorted(notebooks.glob("[0-9][0-9]_*.py")):
             row([source.stem, str(rounded_minutes(reading_time(source).minutes)),
-                 run_time_words(run_times(benchmarks, source.stem)) or "not measured"], body)
+                 run_time_words(run_times(benchmarks, source.stem)) or words["unmeasured"]],
+                body)
         return [table]
 
 
 def setup(app):
+    app.add_config_value("stocklearn_language", "en", "env")
+    app.add_config_value("stocklearn_source_root", ".", "env")
     app.connect("doctree-read", _header)
     app.add_directive("chapter-times", ChapterTimes)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
