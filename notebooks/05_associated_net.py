@@ -1156,8 +1156,9 @@ gap_table.round(3)
 # `DATASET`: the seven inputs, and the seven inputs plus `next_open`. The
 # linear baseline of the second one sees the known open too (as a price
 # relative to the last close). We also add the simplest forecast that uses
-# it: the known open plus the average gap between the high and the open on
-# the training days ("open + mean gap").
+# it: the known open raised by the average gap between the high and the
+# open on the training days, a gap in percent (the open times the mean
+# ratio of the high to the open; "open + mean gap").
 
 # %%
 known_frame = features.add_next_open(
