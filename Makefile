@@ -104,7 +104,8 @@ book: $(STAMP)
 # language link finds it (the site publishes it under /zh/).
 define jupyter_book_zh
 	@export STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND) \
-		STOCKLEARN_RESULTS=$(BOOK_RESULTS); \
+		STOCKLEARN_RESULTS=$(BOOK_RESULTS) \
+		STOCKLEARN_EXECUTION_CACHE=$(CURDIR)/_build/.jupyter_cache; \
 	$(BIN)/python book/_ext/execute_chapters.py --jobs $(JOBS) notebooks/[0-9]*.ipynb && \
 	$(BIN)/python book/_ext/translation.py compose && \
 	$(BIN)/jupyter-book build zh --path-output _build/zh -W -n --keep-going $(1)

@@ -132,3 +132,12 @@ def test_a_translation_with_code_is_refused(tmp_path, monkeypatch):
     path.write_text(path.read_text(encoding="utf-8")
                     + "\n```{code-cell} ipython3\nprint(1)\n```\n", encoding="utf-8")
     assert "code cell" in translation.status(page).problem
+
+
+def test_wrapped_chinese_lines_are_joined_without_a_space():
+    text = ("第一行中文，\n继续中文。\n\n* 列表项，\n  继续。\n\n```python\n中文\n中文\n```\n\n"
+            "$$\n中\n文\n$$\n\nEnglish line\n中文开头\n\n| 表 |\n| 格 |")
+    joined = translation.join_cjk_lines(text)
+    assert "第一行中文，继续中文。" in joined and "* 列表项，继续。" in joined
+    assert "```python\n中文\n中文\n```" in joined and "$$\n中\n文\n$$" in joined
+    assert "English line\n中文开头" in joined and "| 表 |\n| 格 |" in joined

@@ -252,6 +252,49 @@ def _english_link(page: Path, root: Path) -> str:
     return "../" * depth + rel.as_posix()
 
 
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+"""Chinese characters and full-width punctuation."""
+
+BLOCK_START = re.compile(r"^\s*([-*+] |\d+[.)] |#|\||>|```|~~~|:::|\$\$|\+\+\+|:\w)")
+"""A line that starts a block: never joined to the line before."""
+
+PREV_BLOCK = re.compile(r"^\s*(#|\||```|~~~|:::|\$\$|\+\+\+|:\w)")
+"""A line nothing is joined to: a heading, table row, fence or directive option."""
+
+
+def join_cjk_lines(text: str) -> str:
+    """Join the wrapped lines of a Chinese paragraph where both sides are Chinese.
+
+    A browser shows a line break inside a paragraph as a space, which is
+    right between English words and wrong between Chinese characters. The
+    translation sources stay wrapped for review; the composed pages join a
+    line to the next when the first ends and the next begins with a Chinese
+    character or full-width punctuation, outside code and math blocks, and
+    never onto a line that starts a list item, heading, table, quote,
+    directive or math block.
+    """
+    out: list[str] = []
+    fenced = False
+    for line in text.split("\n"):
+        mark = line.strip()
+        if mark.startswith(("```", "~~~", "$$")):
+            one_line = mark.startswith("$$") and len(mark) > 2 and mark.endswith("$$")
+            if not fenced and not one_line:
+                fenced = True
+            elif fenced and mark in ("```", "~~~", "````", "$$"):
+                fenced = False
+            out.append(line)
+            continue
+        prev = out[-1] if out else ""
+        if (not fenced and mark and prev.strip() and not BLOCK_START.match(line)
+                and not PREV_BLOCK.match(prev) and CJK.match(mark[0])
+                and CJK.match(prev.rstrip()[-1])):
+            out[-1] = prev.rstrip() + mark
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 def composed_texts(page: Path, root: Path = ROOT) -> list[str]:
     """The Chinese text of every unit, with the stale note where it applies.
 
@@ -264,7 +307,7 @@ def composed_texts(page: Path, root: Path = ROOT) -> list[str]:
     if not st.translated or st.problem:
         note = UNTRANSLATED_NOTE.format(link=link)
         return [units[0]] + [note.rstrip("\n")] + units[1:] if units else []
-    texts = read_translation(translation_path(page)).texts
+    texts = [join_cjk_lines(t) for t in read_translation(translation_path(page)).texts]
     return [(STALE_NOTE.format(link=link) + t) if i in st.stale else t
             for i, t in enumerate(texts)]
 
@@ -319,7 +362,7 @@ def compose_book(root: Path = ROOT) -> Path:
     out = root / ZH
     for page in english_pages(root):
         compose_page(page, out, root)
-    for extra in ("book/references.bib", "book/_static", "book/_ext"):
+    for extra in ("book/references.bib", "book/_static", "book/_ext", "benchmarks/results"):
         src, dst = root / extra, out / extra
         if dst.exists():
             shutil.rmtree(dst) if dst.is_dir() else dst.unlink()
@@ -327,7 +370,8 @@ def compose_book(root: Path = ROOT) -> Path:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
     glossary = root / "book" / ZH / "glossary.md"
     if glossary.exists():
-        shutil.copy(glossary, out / "book" / "glossary.md")
+        (out / "book" / "glossary.md").write_text(
+            join_cjk_lines(glossary.read_text(encoding="utf-8")), encoding="utf-8")
     return out
 
 
