@@ -779,8 +779,8 @@ checks.claim(tail_table.loc[("aapl", "full"), "largest |z|"]
              > 2 * tail_table.loc[("csi300", "full"), "largest |z|"]
              and beyond[("aapl", "full")] < beyond[("csi300", "full")],
              "over Apple's full history a handful of huge days dominate the "
-             "kurtosis, and fewer of Apple's days than of the index's lie "
-             "beyond four standard deviations")
+             "kurtosis, and a smaller share of Apple's days than of the "
+             "index's lies beyond four standard deviations")
 kurt_gap = kurt["aapl"] - kurt["csi300"]
 checks.claim(kurt_gap["last 10 years"] < kurt_gap["full"] / 2
              and beyond[("aapl", "last 10 years")]
@@ -797,10 +797,11 @@ tail_table.round(2)
 # kurtosis in both windows. Kurtosis is itself very sensitive to a few extreme
 # observations, so the answer can change with the window. Over Apple's full
 # history a handful of huge days (see the largest $|z|$) dominate the
-# kurtosis, and they inflate the standard deviation so much that fewer of
-# Apple's days than of the index's lie beyond four of them. Over the last ten
-# years the kurtosis gap is much smaller, and Apple has the larger share of
-# days beyond four standard deviations.
+# kurtosis, and they inflate the standard deviation so much that a smaller
+# share of Apple's days than of the index's lies beyond four of them. Over
+# the last ten
+# years the kurtosis gap is much smaller, and Apple has the larger share
+# of days beyond four standard deviations.
 #
 # ```{solution-end}
 # ```
