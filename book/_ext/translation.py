@@ -11,7 +11,8 @@ its code, finds the English execution and every number is the same.
   page (``book/NAME.md`` with a jupytext header): its markdown cells, in
   order; its code cells stay English;
 * a plain Markdown page (``book/NAME.md``): its sections, cut before every
-  heading outside code fences.
+  heading outside code fences (a section that only includes a file counts
+  as that file's sections).
 
 **Translation sources** live beside the English ones, in a ``zh`` folder:
 ``notebooks/zh/NAME.md`` and ``book/zh/NAME.md``. Each is a jupytext MyST
@@ -73,6 +74,9 @@ UNTRANSLATED_NOTE = ("```{{admonition}} 尚未翻译\n:class: warning\n"
 """Put under the title of a page without a (matching) translation."""
 
 HEADING = re.compile(r"^#{1,6} ")
+INCLUDE = re.compile(r"```\{include\}\s+(\S+)\s*\n```")
+"""A section that only includes a file: its units are the file's sections (the
+data provenance appendix includes ``stocklearn/datasets/PROVENANCE.md``)."""
 
 
 # --------------------------------------------------------------------------- pages
@@ -147,7 +151,12 @@ def english_units(page: Path) -> list[str]:
     """The texts a translator translates, in order (see the module's notes)."""
     nb = read_english(page)
     if nb is None:
-        return sections(Path(page).read_text(encoding="utf-8"))
+        units = []
+        for unit in sections(Path(page).read_text(encoding="utf-8")):
+            included = INCLUDE.fullmatch(unit.strip())
+            units += (sections((Path(page).parent / included.group(1)).read_text(
+                encoding="utf-8")) if included else [unit])
+        return units
     return [c.source for c in nb.cells if c.cell_type == "markdown"]
 
 
