@@ -46,6 +46,7 @@ def test_sections_cut_before_headings_outside_code_fences():
 @pytest.mark.parametrize("page", PAGES, ids=NAMES)
 def test_translation_matches_its_english_page(page, capsys):
     st = translation.status(page)
+    assert st.translated and not st.english, "\n".join(st.lines())
     assert not st.problem, "\n".join(st.lines())
     if st.stale:  # printed, not failed: the page shows a note until updated
         with capsys.disabled():

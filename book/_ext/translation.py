@@ -198,6 +198,7 @@ class Status:
     units: int
     translated: bool
     stale: list[int] = field(default_factory=list)
+    english: list[int] = field(default_factory=list)
     problem: str = ""
 
     def lines(self) -> list[str]:
@@ -207,6 +208,9 @@ class Status:
             return [f"{name}: not translated ({self.units} units)"]
         out = [f"{name}: {self.problem}"] if self.problem else []
         out += [f"{name}: unit {i + 1} is stale (its English text changed)" for i in self.stale]
+        if self.english:
+            out.append(f"{name}: {len(self.english)} unit(s) still in English: "
+                       + ", ".join(str(i + 1) for i in self.english))
         return out
 
 
@@ -229,7 +233,16 @@ def status(page: Path) -> Status:
     else:
         st.stale = [i for i, (u, d) in enumerate(zip(units, tr.digests, strict=True))
                     if digest(u) != d]
+        st.english = [i for i, (u, t) in enumerate(zip(units, tr.texts, strict=True))
+                      if digest(u) == digest(t) and _prose(u)]
     return st
+
+
+def _prose(text: str) -> bool:
+    """Whether a unit holds English prose (not only markup, code or math)."""
+    bare = re.sub(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\{[^}]*\}", " ", text,
+                  flags=re.S)
+    return re.search(r"[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}", bare) is not None
 
 
 # --------------------------------------------------------------------------- tools
