@@ -66,4 +66,4 @@ def test_chapters_that_save_verdict_rows_are_known():
               if execute_chapters.saves_results(p)}
     assert {"01_data", "02_preparing_data"}.isdisjoint(saving)
     assert {"03_rnn_lstm_gru", "04_resnet_lstm", "05_associated_net",
-            "06_error_correction", "07_forecasts_to_decisions"} <= saving
+            "06_error_correction", "07_forecasts_to_decisions", "08_volatility"} <= saving

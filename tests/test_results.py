@@ -134,5 +134,6 @@ def test_the_package_keeps_a_recorded_full_run_of_every_reproducing_chapter():
     run = kept.attrs["run"]
     assert run["profile"] == "full" and run["backend"] and len(run["commit"]) == 40
     assert set(kept["chapter"]) == {"03_rnn_lstm_gru", "04_resnet_lstm", "05_associated_net",
-                                    "06_error_correction", "07_forecasts_to_decisions"}
+                                    "06_error_correction", "07_forecasts_to_decisions",
+                                    "08_volatility"}
     assert np.isfinite(kept["ours"].to_numpy(float)).all()
