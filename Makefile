@@ -100,7 +100,8 @@ book: $(STAMP)
 
 # The Chinese book: book/_ext/translation.py writes its pages into zh/ (the English
 # code cells, the translated prose), then it is built with the English execution
-# cache (zh/_config.yml) and copied to _build/html/zh, where the English pages'
+# cache (zh/_config.yml; built from inside zh/, where its relative cache path points)
+# and copied to _build/html/zh, where the English pages'
 # language link finds it (the site publishes it under /zh/).
 define jupyter_book_zh
 	@export STOCKLEARN_PROFILE=$(PROFILE_NOW) KERAS_BACKEND=$(KERAS_BACKEND) \
@@ -108,7 +109,7 @@ define jupyter_book_zh
 		STOCKLEARN_EXECUTION_CACHE=$(CURDIR)/_build/.jupyter_cache; \
 	$(BIN)/python book/_ext/execute_chapters.py --jobs $(JOBS) notebooks/[0-9]*.ipynb && \
 	$(BIN)/python book/_ext/translation.py compose && \
-	$(BIN)/jupyter-book build zh --path-output _build/zh -W -n --keep-going $(1)
+	cd zh && ../$(BIN)/jupyter-book build . --path-output ../_build/zh -W -n --keep-going $(1)
 endef
 
 book-zh: $(STAMP)

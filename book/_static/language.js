@@ -4,12 +4,17 @@
 document.addEventListener("DOMContentLoaded", () => {
   const html = document.documentElement;
   const root = html.dataset.content_root || "./";
-  const page = (window.DOCUMENTATION_OPTIONS || {}).pagename;
+  // documentation_options.js declares a top-level const, not a window property
+  const options = typeof DOCUMENTATION_OPTIONS === "undefined" ? {} : DOCUMENTATION_OPTIONS;
+  const page = options.pagename;
   if (!page) return;
   const chinese = (html.lang || "").toLowerCase().startsWith("zh");
   const link = document.createElement("a");
   link.className = "stocklearn-language";
-  link.href = root + (chinese ? "../" : "zh/") + page + ".html";
+  // pages only the Chinese book has (its glossary) link the English start page
+  const only_chinese = ["book/glossary"];
+  const other = chinese && only_chinese.includes(page) ? "book/intro" : page;
+  link.href = root + (chinese ? "../" : "zh/") + other + ".html";
   link.textContent = chinese ? "English" : "中文";
   link.lang = chinese ? "en" : "zh-CN";
   link.title = chinese ? "The same page in English" : "本页的中文版";
