@@ -76,7 +76,7 @@ def _header(app, doctree) -> None:
     line = nodes.paragraph()
     line += nodes.strong(text=words["reading"].format(minutes=minutes))
     line += nodes.Text(words["reading_note"])
-    runs = run_time_words(run_times(benchmarks, source.stem))
+    runs = run_time_words(run_times(benchmarks, source.stem), app.config.stocklearn_language)
     if runs:
         line += nodes.Text(words["sep"])
         line += nodes.strong(text=words["run"])
@@ -130,7 +130,8 @@ class ChapterTimes(Directive):
         row(words["columns"], head)
         for source in sorted(notebooks.glob("[0-9][0-9]_*.py")):
             row([source.stem, str(rounded_minutes(reading_time(source).minutes)),
-                 run_time_words(run_times(benchmarks, source.stem)) or words["unmeasured"]],
+                 run_time_words(run_times(benchmarks, source.stem),
+                                app.config.stocklearn_language) or words["unmeasured"]],
                 body)
         return [table]
 

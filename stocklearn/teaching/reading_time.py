@@ -82,18 +82,29 @@ def run_times(benchmarks: Path, chapter: str) -> dict[str, dict[str, float]]:
     return times
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, language: str = "en") -> str:
+    if language == "zh":
+        return f"{seconds:.0f} 秒" if seconds < 90 else f"{seconds / 60:.0f} 分钟"
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
-def run_time_words(times: dict[str, dict[str, float]]) -> str:
-    """``"fast 48 s on JAX, 65 s on TensorFlow; full 3 min on JAX"`` (``""`` if none)."""
+def run_time_words(times: dict[str, dict[str, float]], language: str = "en") -> str:
+    """``"fast 48 s on JAX, 65 s on TensorFlow; full 3 min on JAX"`` (``""`` if none).
+
+    ``language="zh"`` gives the Chinese book's words:
+    ``"fast：JAX 上 48 秒，TensorFlow 上 65 秒；full：JAX 上 3 分钟"``.
+    """
     parts = []
     for profile, by_backend in times.items():
-        runs = ", ".join(f"{_duration(s)} on {BACKEND_NAMES.get(b, b)}"
-                         for b, s in sorted(by_backend.items(), key=lambda item: item[1]))
-        parts.append(f"{profile} {runs}")
-    return "; ".join(parts)
+        ordered = sorted(by_backend.items(), key=lambda item: item[1])
+        if language == "zh":
+            runs = "，".join(f"{BACKEND_NAMES.get(b, b)} 上 {_duration(s, language)}"
+                            for b, s in ordered)
+            parts.append(f"{profile}：{runs}")
+        else:
+            runs = ", ".join(f"{_duration(s)} on {BACKEND_NAMES.get(b, b)}" for b, s in ordered)
+            parts.append(f"{profile} {runs}")
+    return ("；" if language == "zh" else "; ").join(parts)
 
 
 def rounded_minutes(minutes: float) -> int:
