@@ -74,6 +74,8 @@ from stocklearn import (
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
 
+plots.set_style()  # the course's figure style, also for the one-off figures
+
 # %% tags=["parameters"]
 # "fast" or "full"; None: env STOCKLEARN_PROFILE, else "fast"
 PROFILE = None

@@ -73,6 +73,7 @@ from stocklearn import (
     fetch,
     metrics,
     models,
+    plots,
     prep,
     prose,
     results,
@@ -83,6 +84,8 @@ from stocklearn import (
     walk_forward,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
+
+plots.set_style()  # the course's figure style, also for the one-off figures
 
 # %% tags=["parameters"]
 # "fast" or "full"; None: env STOCKLEARN_PROFILE, else "fast"

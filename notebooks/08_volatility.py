@@ -64,6 +64,7 @@ from stocklearn import (
     data,
     metrics,
     models,
+    plots,
     prose,
     results,
     settings,
@@ -73,6 +74,8 @@ from stocklearn import (
     walk_forward,
 )
 from stocklearn.backend import keras  # Keras, with TensorFlow kept quiet
+
+plots.set_style()  # the course's figure style, also for the one-off figures
 
 # %% tags=["parameters"]
 # "fast" or "full"; None: env STOCKLEARN_PROFILE, else "fast"

@@ -23,12 +23,27 @@ PALETTE = "colorblind"
 
 
 def set_style() -> None:
-    """White grid, readable font sizes, a colour-blind-safe palette, 9 x 4 inch figures."""
+    """White grid, readable font sizes, a colour-blind-safe palette, 9 x 4 inch figures.
+
+    In a notebook, figures are also shown as SVG with their text kept as
+    text (``svg.fonttype: none``) beside the PNG: the book's pages use the
+    SVG, whose titles, labels and legends the Chinese book translates
+    (``book/_ext/output_translation.py``) without running the chapter again;
+    the PDF uses the PNG.
+    """
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE, rc={
         "figure.figsize": (9.0, 4.0), "figure.dpi": 100, "savefig.dpi": 150,
         "axes.titlesize": 13, "axes.labelsize": 11, "legend.fontsize": 10,
         "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,
+        "svg.fonttype": "none",
     })
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in IPython: nothing is shown inline
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("png", "svg")
 
 
 def _colors(n: int) -> list:

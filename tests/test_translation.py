@@ -142,3 +142,34 @@ def test_wrapped_chinese_lines_are_joined_without_a_space():
     assert "第一行中文，继续中文。" in joined and "* 列表项，继续。" in joined
     assert "```python\n中文\n中文\n```" in joined and "$$\n中\n文\n$$" in joined
     assert "English line\n中文开头" in joined and "| 表 |\n| 格 |" in joined
+
+
+OUT_SPEC = importlib.util.spec_from_file_location(
+    "output_translation", ROOT / "book" / "_ext" / "output_translation.py")
+output_translation = importlib.util.module_from_spec(OUT_SPEC)
+sys.modules["output_translation"] = output_translation
+OUT_SPEC.loader.exec_module(output_translation)
+
+
+def test_figure_text_and_table_headers_are_translated():
+    tr = output_translation.Translator({
+        "lag (days)": "滞后（天）", "log return": "对数收益率",
+        "{}: next-day forecasts": "{}：次日预测",
+        "{} against {}": "{1} 对 {0}"})
+    assert tr("lag (days)") == "滞后（天）"
+    assert tr("S&P 500: next-day forecasts") == "S&P 500：次日预测"
+    assert tr("log return against lag (days)") == "滞后（天） 对 对数收益率"
+    assert tr("0.25") == "0.25" and tr("HAR") == "HAR"  # no entry: kept
+    svg = '<g><text x="1" style="a">S&amp;P 500: next-day forecasts</text><text>2020</text></g>'
+    assert output_translation.Translator({"{}: next-day forecasts": "{}：次日预测"}).markup(
+        svg, output_translation.TEXT) == '<g><text x="1" style="a">S&amp;P 500：次日预测</text>' \
+        '<text>2020</text></g>'
+    table = "<tr><th>model</th><th>QLIKE</th></tr><td>model</td>"
+    assert output_translation.Translator({"model": "模型"}).markup(
+        table, output_translation.HEADER) == "<tr><th>模型</th><th>QLIKE</th></tr><td>model</td>"
+    assert output_translation.untranslated([svg, table], tr) == ["QLIKE", "model"]
+
+
+def test_the_output_translations_parse():
+    tr = output_translation.load(str(ROOT / "book" / "zh" / "outputs.yml"))
+    assert tr.exact or tr.patterns
