@@ -171,5 +171,5 @@ def test_figure_text_and_table_headers_are_translated():
 
 
 def test_the_output_translations_parse():
-    tr = output_translation.load(str(ROOT / "book" / "zh" / "outputs.yml"))
+    tr = output_translation.load(str(ROOT / "book" / "zh" / "outputs"))
     assert tr.exact or tr.patterns

@@ -9,7 +9,8 @@ numbers). Two kinds of output are words a reader needs in Chinese:
 * **table headers** (the ``<th>`` cells of a DataFrame's HTML): translated
   in the pages as they are read.
 
-The translations are one YAML mapping, ``book/zh/outputs.yml``: English text
+The translations are YAML mappings, one file per chapter in
+``book/zh/outputs/`` (merged; the first file wins on a repeated key): English text
 to Chinese, where ``{}`` in the English matches any text and ``{}`` (or
 ``{0}``, ``{1}``, ...) in the Chinese puts it back::
 
@@ -79,10 +80,14 @@ class Translator:
 
 @lru_cache(maxsize=4)
 def load(path: str) -> Translator:
-    """The translator of a YAML mapping file (empty if the file is missing)."""
-    file = Path(path)
-    mapping = yaml.safe_load(file.read_text(encoding="utf-8")) if file.exists() else {}
-    return Translator({str(k): str(v) for k, v in (mapping or {}).items()})
+    """The translator of a YAML mapping file, or of every ``*.yml`` in a folder."""
+    where = Path(path)
+    files = sorted(where.glob("*.yml")) if where.is_dir() else [where] if where.exists() else []
+    mapping: dict[str, str] = {}
+    for file in files:
+        for k, v in (yaml.safe_load(file.read_text(encoding="utf-8")) or {}).items():
+            mapping.setdefault(str(k), str(v))
+    return Translator(mapping)
 
 
 def untranslated(sources: list[str], translator: Translator) -> list[str]:
@@ -124,7 +129,7 @@ def _figures(app, exception) -> None:
 
 
 def setup(app):
-    app.add_config_value("stocklearn_output_translations", "book/zh/outputs.yml", "env")
+    app.add_config_value("stocklearn_output_translations", "book/zh/outputs", "env")
     app.connect("doctree-read", _tables)
     app.connect("build-finished", _figures)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
@@ -140,7 +145,7 @@ def main(argv: list[str]) -> int:
     sources = [p.read_text(encoding="utf-8") for p in sorted(built.rglob("*.svg"))]
     sources += [p.read_text(encoding="utf-8") for p in sorted(built.rglob("*.html"))
                 if "_static" not in p.parts]
-    for text in untranslated(sources, load(str(root / "book" / "zh" / "outputs.yml"))):
+    for text in untranslated(sources, load(str(root / "book" / "zh" / "outputs"))):
         print(text)
     return 0
 
