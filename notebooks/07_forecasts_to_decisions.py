@@ -150,10 +150,7 @@ display(Markdown(settings.run_note(
 # writes the whole loop by hand); the layout for the first series:
 
 # %%
-def label(name):
-    """The short name of a bundled series, e.g. 'S&P 500'."""
-    text = data.list_datasets().loc[name, "description"]
-    return text.split(" (")[0].removesuffix(" Index")
+label = data.short_name  # "S&P 500" for "sp500"
 
 
 def relative_features(raw):

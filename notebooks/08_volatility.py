@@ -127,10 +127,7 @@ display(Markdown(settings.run_note(
 # section explains) for the lags of a quarter, on both indices from 2005:
 
 # %%
-def label(name):
-    """The short name of a bundled series, e.g. 'S&P 500'."""
-    text = data.list_datasets().loc[name, "description"]
-    return text.split(" (")[0].removesuffix(" Index")
+label = data.short_name  # "S&P 500" for "sp500"
 
 
 DATA_START = "2005-01-01"  # CSI 300 starts here

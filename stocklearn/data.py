@@ -359,6 +359,25 @@ def list_datasets() -> pd.DataFrame:
     return table.rename_axis("name")
 
 
+def short_name(name: str) -> str:
+    """The short name of a bundled data set for titles and tables, e.g. ``"S&P 500"``.
+
+    The registry's description without the symbol in brackets and without a
+    trailing " Index" (``"sp500"``: "S&P 500 Index (^GSPC)" gives "S&P 500").
+
+    Parameters
+    ----------
+    name : str
+        Data set name, symbol or alias.
+
+    Returns
+    -------
+    str
+    """
+    text = _registry()[_resolve(name)]["description"]
+    return text.split(" (")[0].removesuffix(" Index")
+
+
 def dataset_info(name: str) -> dict:
     """Everything the registry records about one bundled data set.
 

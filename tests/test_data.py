@@ -261,3 +261,13 @@ def test_load_and_describe_take_a_csv_path_too(tmp_path, bars):
     assert data.describe("^NDX").equals(data.list_datasets().loc["nasdaq100"])
     with pytest.raises(DataError, match="no such CSV file"):
         data.load(str(tmp_path / "missing.csv"))
+
+
+def test_short_name_of_a_bundled_data_set():
+    from stocklearn.data import short_name
+
+    assert short_name("sp500") == "S&P 500"
+    assert short_name("csi300") == "CSI 300"
+    assert short_name("aapl") == "Apple Inc."
+    with pytest.raises(Exception, match="nope"):
+        short_name("nope")
