@@ -149,7 +149,7 @@ def read_english(page: Path) -> nbformat.NotebookNode | None:
 
 def english_units(page: Path) -> list[str]:
     """The texts a translator translates, in order (see the module's notes)."""
-    nb = read_english(page)
+    nb = jupytext.read(page) if _is_notebook(Path(page)) else None  # the text source
     if nb is None:
         units = []
         for unit in sections(Path(page).read_text(encoding="utf-8")):
