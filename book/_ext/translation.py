@@ -26,8 +26,8 @@ translates::
     ...
 
 When an English unit changes, its digest no longer matches: the unit is
-**stale** (:func:`status` lists it, the test suite prints it) and its page
-shows a note linking the English page, until a translator updates the text
+**stale**: :func:`status` lists it, the test suite fails on it, and a page
+built meanwhile shows a note linking the English page, until a translator updates the text
 and the digest (``python book/_ext/translation.py refresh PAGE`` sets the
 digests of a reviewed file). When the English page gains or loses a unit, or
 its code differs from what the Chinese page would copy, the structure no
