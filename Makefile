@@ -21,7 +21,8 @@ export PYTHONHASHSEED := 0
 
 BROWSER := $(VENV)/.browser-stamp
 TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-	texlive-xetex texlive-lang-cjk latexmk fonts-freefont-otf fonts-wqy-microhei tex-gyre
+	texlive-xetex texlive-lang-cjk texlive-lang-chinese latexmk fonts-freefont-otf \
+	fonts-wqy-microhei tex-gyre
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: browser install test test-quick test-tensorflow test-jax test-jax-chapters lint sync book book-zh check-book lint-workflows pdf pdf-zh benchmark clean
