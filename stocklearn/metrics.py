@@ -483,6 +483,14 @@ def clark_west(actual, restricted, unrestricted, h: int = 1,
     return float(stat), float(stats.norm.sf(stat))
 
 
+def _detectable_delta(d: np.ndarray, n: int, alpha: float, power: float, lags: int) -> float:
+    """The mean loss differential a two-sided DM test at ``alpha`` detects with ``power``."""
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
+    return float((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+                 * np.sqrt(long_run_variance(d, lags) / n))
+
+
 def detectable_gain(e_reference, n: int | None = None, *, e_model=None, alpha: float = 0.05,
                     power: float = 0.8, lags: int | None = None) -> float:
     """Smallest relative RMSE gain over a reference that a DM test would detect.
@@ -522,11 +530,7 @@ def detectable_gain(e_reference, n: int | None = None, *, e_model=None, alpha: f
     n = m if n is None else int(n)
     if n < 3:
         raise ValueError(f"detectable_gain needs n >= 3, got {n}")
-    if not (0 < alpha < 1 and 0 < power < 1):
-        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
-    lags = _check_lags(lags, m, 1)
-    delta = ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-             * np.sqrt(long_run_variance(d, lags) / n))
+    delta = _detectable_delta(d, n, alpha, power, _check_lags(lags, m, 1))
     mse = float(np.mean(ref**2))
     return float(1.0 - np.sqrt(max(0.0, 1.0 - delta / mse))) if mse > 0 else 1.0
 
@@ -563,11 +567,7 @@ def detectable_reduction(loss_reference, loss_model, *, h: int = 1, alpha: float
     n = len(a)
     if a.ndim != 1 or n < 3:
         raise ValueError(f"detectable_reduction needs 1-D losses of n >= 3 rows, got {a.shape}")
-    if not (0 < alpha < 1 and 0 < power < 1):
-        raise ValueError(f"alpha and power must lie in (0, 1), got {alpha}, {power}")
-    lags = _check_lags(lags, n, h)
-    delta = ((stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-             * np.sqrt(long_run_variance(a - b, lags) / n))
+    delta = _detectable_delta(a - b, n, alpha, power, _check_lags(lags, n, h))
     mean = float(np.mean(a))
     return float(min(1.0, delta / mean)) if mean > 0 else 1.0
 
