@@ -312,15 +312,20 @@ def long_run_variance(d, lags: int) -> float:
     return total
 
 
-def _loss_differential(e1, e2, h: int, loss: str, name: str) -> np.ndarray:
-    a, b = _arrays(e1=e1, e2=e2)
+def _test_series(a: np.ndarray, h: int, name: str, what: str) -> None:
+    """The checks of a DM-type test's series: 1-D, n >= 3 and 1 <= h < n."""
     if a.ndim != 1:
-        raise ValueError(f"{name} takes 1-D error series, got shape {a.shape}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        raise ValueError(f"{name} takes 1-D {what} series, got shape {a.shape}")
     n = len(a)
     if n < 3 or not 1 <= h < n:
         raise ValueError(f"{name} needs n >= 3 and 1 <= h < n, got n={n}, h={h}")
+
+
+def _loss_differential(e1, e2, h: int, loss: str, name: str) -> np.ndarray:
+    a, b = _arrays(e1=e1, e2=e2)
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    _test_series(a, h, name, "error")
     return a**2 - b**2 if loss == "squared" else np.abs(a) - np.abs(b)
 
 
@@ -415,11 +420,7 @@ def diebold_mariano_losses(loss1, loss2, h: int = 1,
         As :func:`diebold_mariano`.
     """
     a, b = _arrays(loss1=loss1, loss2=loss2)
-    if a.ndim != 1:
-        raise ValueError(f"diebold_mariano_losses takes 1-D loss series, got shape {a.shape}")
-    if len(a) < 3 or not 1 <= h < len(a):
-        raise ValueError(f"diebold_mariano_losses needs n >= 3 and 1 <= h < n, "
-                         f"got n={len(a)}, h={h}")
+    _test_series(a, h, "diebold_mariano_losses", "loss")
     return _dm_test(a - b, h, lags)
 
 
